@@ -1,0 +1,53 @@
+//! Object-level checks: may this person see this placement, this sheet?
+//!
+//! Every answer that is "no" is [`Error::NotFound`], never 403, so an id typed into a
+//! URL tells nothing about whether the object exists (DESIGN.md).
+
+use crate::domain::{ActivitySheet, Placement, PlacementId, SheetStatus, Subject};
+use crate::error::{Error, Result};
+use crate::store::Store;
+
+/// The placement `id` if `who` may see it: its student, its tutor, its referent, or a
+/// coordinator (an instance serves one school).
+///
+/// # Errors
+/// [`Error::NotFound`] when it does not exist or `who` may not see it.
+pub fn visible_placement(store: &Store, who: &Subject, id: PlacementId) -> Result<Placement> {
+    let p = store.placement(id)?.ok_or(Error::NotFound)?;
+    let allowed = match who {
+        Subject::Student(s) => p.student == *s,
+        Subject::Tutor(t) => p.tutor == *t,
+        Subject::Teacher(t) => p.referent == *t,
+        Subject::Coordinator(_) => true,
+    };
+    if allowed { Ok(p) } else { Err(Error::NotFound) }
+}
+
+/// True when `who` may see `sheet` of a placement they may see: drafts belong to the
+/// student alone until submitted.
+pub fn may_see_sheet(who: &Subject, sheet: &ActivitySheet) -> bool {
+    matches!(who, Subject::Student(_)) || sheet.status != SheetStatus::Draft
+}
+
+/// The placement `id` if `who` is its student (who alone writes its logbook and
+/// sheets).
+///
+/// # Errors
+/// [`Error::NotFound`] otherwise.
+pub fn own_placement(store: &Store, who: &Subject, id: PlacementId) -> Result<Placement> {
+    match who {
+        Subject::Student(_) => visible_placement(store, who, id),
+        _ => Err(Error::NotFound),
+    }
+}
+
+/// The placement `id` if `who` is its tutor (who alone comments its sheets).
+///
+/// # Errors
+/// [`Error::NotFound`] otherwise.
+pub fn tutored_placement(store: &Store, who: &Subject, id: PlacementId) -> Result<Placement> {
+    match who {
+        Subject::Tutor(_) => visible_placement(store, who, id),
+        _ => Err(Error::NotFound),
+    }
+}

@@ -1,0 +1,63 @@
+//! The command line: `livret serve [--data DIR] [--listen ADDR] [--demo]`.
+
+use crate::config::Config;
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Livret : suivi des PFMP et évaluation par compétences.
+#[derive(Parser, Debug)]
+#[command(name = "livret", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Sub-commands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Lance le service web.
+    Serve(ServeArgs),
+}
+
+/// Options of `livret serve`.
+#[derive(Parser, Debug, Clone)]
+pub struct ServeArgs {
+    /// Répertoire des données (base sled).
+    #[arg(long, env = "LIVRET_DATA", default_value = "./livret-data")]
+    pub data: PathBuf,
+    /// Adresse d'écoute.
+    #[arg(long, env = "LIVRET_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Adresse publique du service (ex. https://livret.lycee.fr) ; par défaut http://<listen>.
+    #[arg(long, env = "LIVRET_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Fuseau horaire de l'établissement.
+    #[arg(long, env = "LIVRET_TIME_ZONE", default_value = "Europe/Paris")]
+    pub time_zone: String,
+    /// Remplit une base vide avec l'établissement de démonstration et affiche un lien de
+    /// connexion par personne (de nouveaux liens à chaque lancement).
+    #[arg(long, env = "LIVRET_DEMO")]
+    pub demo: bool,
+}
+
+impl ServeArgs {
+    /// The configuration these options describe.
+    pub fn config(&self) -> Config {
+        let public_url = self
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+            .trim_end_matches('/')
+            .to_string();
+        Config {
+            data: self.data.clone(),
+            listen: self.listen,
+            public_url,
+            time_zone: self.time_zone.clone(),
+            max_body_bytes: 64 * 1024,
+            cache_bytes: 64 * 1024 * 1024,
+        }
+    }
+}

@@ -1,0 +1,306 @@
+//! The demo school (`livret serve --demo`): fictional people with French names (some
+//! with accents and apostrophes), one Bac Pro MELEC class, two companies with a tutor
+//! each, a referent teacher, a coordinator, a placement running today with a week of
+//! logbook entries and two activity sheets.
+//!
+//! Dates are placed relative to today, so the demo is "live" whatever the day.
+
+use crate::auth;
+use crate::domain::*;
+use crate::error::Result;
+use crate::store::SchoolSeed;
+use crate::web::State;
+use jiff::civil::{Date, Weekday};
+use jiff::{Timestamp, ToSpan};
+
+/// UAI code of the demo school (fictional: no real school has it); tells the demo
+/// store apart from a real one.
+pub const DEMO_UAI: &str = "0999999Z";
+
+fn days(d: Date, n: i64) -> Date {
+    d.checked_add(n.days()).unwrap_or(d)
+}
+
+fn at(d: Date, hour: i8, clock_zone: &jiff::tz::TimeZone) -> Timestamp {
+    d.at(hour, 0, 0, 0)
+        .to_zoned_datetime(clock_zone.clone())
+        .map(|z| z.timestamp())
+        .unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+/// Hours from a literal known to be valid (falls back to 0 h, never panics).
+fn hours(s: &str) -> Hours {
+    Hours::parse(s)
+        .ok()
+        .or(Hours::from_quarters(0))
+        .unwrap_or_default()
+}
+
+/// Builds the demo school around `today` (in `zone`).
+pub fn school(today: Date, zone: &jiff::tz::TimeZone) -> SchoolSeed {
+    let monday = days(today, -i64::from(today.weekday().to_monday_zero_offset()));
+    let start = days(monday, -7);
+    let end = days(start, 25); // Friday of the fourth week.
+
+    let school = School {
+        id: SchoolId::new(),
+        name: "Lycée professionnel Jules-Verne (démonstration)".into(),
+        uai: DEMO_UAI.into(),
+        address: "12 rue de l'Exemple".into(),
+        city: "44000 Nantes".into(),
+    };
+    let class = Class {
+        id: ClassId::new(),
+        name: "1MELEC".into(),
+        diploma: "bacpro-melec".into(),
+        year: CycleYear::Premiere,
+    };
+    let student = |first: &str, last: &str, birth: (i16, i8, i8), ine: &str| Student {
+        id: StudentId::new(),
+        class: class.id,
+        name: PersonName::new(first, last),
+        birth_date: Date::new(birth.0, birth.1, birth.2).ok(),
+        ine: Some(ine.into()),
+        email: None,
+        active: true,
+    };
+    let mael = student("Maël", "Ferrand", (2009, 3, 14), "123456789AB");
+    let eloise = student("Éloïse", "N'Diaye", (2009, 7, 2), "123456790CD");
+    let francois = student("François", "Lefèvre", (2008, 12, 21), "123456791EF");
+    let anais = student("Anaïs", "Benoît", (2009, 5, 9), "123456792GH");
+    let referent = Teacher {
+        id: TeacherId::new(),
+        name: PersonName::new("Sébastien", "Roussel"),
+        email: Some("sebastien.roussel@lycee-demo.invalid".into()),
+        active: true,
+    };
+    let coordinator = Coordinator {
+        id: CoordinatorId::new(),
+        name: PersonName::new("Béatrice", "Lhôte"),
+        email: Some("ddfpt@lycee-demo.invalid".into()),
+        active: true,
+    };
+    let elec = Company {
+        id: CompanyId::new(),
+        name: "Électricité Générale du Val".into(),
+        address: "8 avenue des Artisans".into(),
+        city: "44300 Nantes".into(),
+        siret: Some("00000000000018".into()),
+    };
+    let domo = Company {
+        id: CompanyId::new(),
+        name: "Domotique & Réseaux Atlantique".into(),
+        address: "ZA de la Lande, 3 rue Ampère".into(),
+        city: "44800 Saint-Herblain".into(),
+        siret: Some("00000000000026".into()),
+    };
+    let helene = Tutor {
+        id: TutorId::new(),
+        company: elec.id,
+        name: PersonName::new("Hélène", "Caillé"),
+        job_title: "Cheffe d'équipe électricienne".into(),
+        email: Some("helene.caille@egv-demo.invalid".into()),
+        phone: Some("02 40 00 00 01".into()),
+    };
+    let gregoire = Tutor {
+        id: TutorId::new(),
+        company: domo.id,
+        name: PersonName::new("Grégoire", "d'Arçais"),
+        job_title: "Responsable de chantier".into(),
+        email: Some("g.darcais@dra-demo.invalid".into()),
+        phone: Some("02 40 00 00 02".into()),
+    };
+    let placement_mael = Placement {
+        id: PlacementId::new(),
+        student: mael.id,
+        company: elec.id,
+        tutor: helene.id,
+        referent: referent.id,
+        start,
+        end,
+        objectives: vec![
+            "Découvrir l'organisation d'une entreprise d'électricité générale et ses règles de sécurité.".into(),
+            "Participer à la réalisation d'une installation en logement neuf (saignées, tirage de câbles, pose d'appareillage).".into(),
+            "Raccorder un tableau de répartition sous la conduite du tuteur et participer aux contrôles avant mise sous tension.".into(),
+            "Rendre compte chaque jour de son activité dans le journal de bord.".into(),
+        ],
+    };
+    let placement_eloise = Placement {
+        id: PlacementId::new(),
+        student: eloise.id,
+        company: domo.id,
+        tutor: gregoire.id,
+        referent: referent.id,
+        start,
+        end,
+        objectives: vec![
+            "Participer à l'installation d'un réseau de communication dans un local tertiaire.".into(),
+            "Paramétrer des équipements domotiques sous la conduite du tuteur.".into(),
+        ],
+    };
+    let placement_francois = Placement {
+        id: PlacementId::new(),
+        student: francois.id,
+        company: elec.id,
+        tutor: helene.id,
+        referent: referent.id,
+        start: days(monday, 21),
+        end: days(monday, 21 + 25),
+        objectives: vec!["Objectifs à préciser avec le tuteur lors de la visite de début de période.".into()],
+    };
+
+    let week: Vec<Date> = (1..=10)
+        .map(|n| days(today, -n))
+        .filter(|d| !matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday) && *d >= start)
+        .take(5)
+        .collect();
+    let texts = [
+        (
+            "Accueil par Mme Caillé, présentation de l'équipe et des règles de sécurité. Visite du chantier (logement neuf, 4 pièces). Rangement du véhicule atelier.",
+            "J'ai reçu mes EPI (chaussures, gants, lunettes). Le chantier est à 20 minutes du dépôt.",
+        ),
+        (
+            "Traçage et réalisation des saignées dans les cloisons du séjour. Pose des boîtes d'encastrement.",
+            "Difficile de garder les saignées bien droites : il faut tracer au niveau laser.",
+        ),
+        (
+            "Tirage des câbles des circuits prises et éclairage de la cuisine ; repérage des conducteurs.",
+            "",
+        ),
+        (
+            "Pose des goulottes dans le garage. Fixation du coffret de communication avec l'électricien.",
+            "J'ai appris à lire le plan d'implantation.",
+        ),
+        (
+            "Remplacement d'un interrupteur différentiel défectueux chez un client, avec Mme Caillé : consignation, dépose, pose, essais.",
+            "Première intervention chez un client : bien expliquer ce qu'on fait.",
+        ),
+    ];
+    let mut logbook = Vec::new();
+    for (i, d) in week.iter().rev().enumerate() {
+        let (tasks, notes) = texts[i % texts.len()];
+        logbook.push(LogbookEntry {
+            id: LogbookEntryId::new(),
+            placement: placement_mael.id,
+            date: *d,
+            hours: hours(if i == 0 { "7" } else { "7h30" }),
+            tasks: tasks.into(),
+            notes: notes.into(),
+            created_at: at(*d, 18, zone),
+        });
+    }
+    for d in week.iter().take(2) {
+        logbook.push(LogbookEntry {
+            id: LogbookEntryId::new(),
+            placement: placement_eloise.id,
+            date: *d,
+            hours: hours("7"),
+            tasks: "Pose de prises RJ45 et brassage de la baie de communication.".into(),
+            notes: String::new(),
+            created_at: at(*d, 17, zone),
+        });
+    }
+
+    let last = week.first().copied().unwrap_or(start);
+    let earlier = week.get(2).copied().unwrap_or(start);
+    let submitted_at = at(last, 19, zone);
+    let sheets = vec![
+        ActivitySheet {
+            id: ActivitySheetId::new(),
+            placement: placement_mael.id,
+            title: "Remplacement d'un interrupteur différentiel".into(),
+            date: last,
+            context: "Intervention de dépannage chez un particulier : le différentiel 30 mA du tableau déclenchait sans raison apparente et ne se réarmait plus.".into(),
+            work_done: "Avec ma tutrice, nous avons consigné le tableau, vérifié l'absence de tension, identifié l'appareil défectueux puis l'avons déposé. J'ai posé le nouvel interrupteur différentiel (même calibre et même type), resserré les connexions, puis nous avons remis sous tension et testé le déclenchement avec le bouton test.".into(),
+            tools: "VAT, tournevis isolés, cadenas de consignation, interrupteur différentiel 40 A 30 mA type A.".into(),
+            competencies: vec!["C8".into(), "C9".into()],
+            criteria: vec!["C8.3".into(), "C9.1".into(), "C9.2".into(), "C9.4".into(), "C9.5".into()],
+            status: SheetStatus::Submitted,
+            tutor_comment: None,
+            created_at: submitted_at,
+            updated_at: submitted_at,
+            submitted_at: Some(submitted_at),
+        },
+        ActivitySheet {
+            id: ActivitySheetId::new(),
+            placement: placement_mael.id,
+            title: "Tirage de câbles et pose de goulottes".into(),
+            date: earlier,
+            context: "Logement neuf, garage et cuisine.".into(),
+            work_done: "Tirage des câbles des circuits de la cuisine, repérage des conducteurs, pose de goulottes dans le garage.".into(),
+            tools: "Aiguille tire-fil, perceuse, niveau laser.".into(),
+            competencies: vec!["C4".into()],
+            criteria: vec!["C4.1".into(), "C4.2".into()],
+            status: SheetStatus::Draft,
+            tutor_comment: None,
+            created_at: at(earlier, 20, zone),
+            updated_at: at(earlier, 20, zone),
+            submitted_at: None,
+        },
+    ];
+
+    SchoolSeed {
+        school: Some(school),
+        classes: vec![class],
+        students: vec![mael, eloise, francois, anais],
+        teachers: vec![referent],
+        coordinators: vec![coordinator],
+        companies: vec![elec, domo],
+        tutors: vec![helene, gregoire],
+        placements: vec![placement_mael, placement_eloise, placement_francois],
+        logbook,
+        sheets,
+    }
+}
+
+/// `--demo`: fills an empty store with the demo school, then issues a fresh link for
+/// every demo person (earlier demo links stop working) and returns one line each:
+/// `<role> <full name>: <url>`. On a store holding a real school it refuses to touch
+/// anything and returns no line.
+///
+/// # Errors
+/// Store failure.
+pub async fn prepare(state: &State) -> Result<Vec<String>> {
+    let store = &state.store;
+    if store.is_empty()? {
+        let seed = school(state.clock.today(), state.clock.zone());
+        store.seed(&seed).await?;
+        tracing::info!("établissement de démonstration créé");
+    }
+    let Some(school) = store.school()? else {
+        return Ok(Vec::new());
+    };
+    if school.uai != DEMO_UAI {
+        tracing::warn!(
+            "--demo ignoré : ce répertoire de données contient un établissement réel ({})",
+            school.name
+        );
+        return Ok(Vec::new());
+    }
+    let mut people: Vec<(Subject, PersonName)> = Vec::new();
+    for class in store.classes()? {
+        for s in store.students_of_class(class.id)? {
+            people.push((Subject::Student(s.id), s.name));
+        }
+    }
+    for t in store.tutors()? {
+        people.push((Subject::Tutor(t.id), t.name));
+    }
+    for t in store.teachers()? {
+        people.push((Subject::Teacher(t.id), t.name));
+    }
+    for c in store.coordinators()? {
+        people.push((Subject::Coordinator(c.id), c.name));
+    }
+    let mut lines = Vec::new();
+    for (subject, name) in people {
+        let secret = auth::issue_link(store, &state.clock, subject).await?;
+        lines.push(format!(
+            "{} {}: {}/acces/{secret}",
+            subject.role_label(),
+            name.full(),
+            state.config.public_url
+        ));
+    }
+    Ok(lines)
+}

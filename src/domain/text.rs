@@ -1,0 +1,105 @@
+//! Rules for free text typed by people: trimming, line endings, length limits.
+
+use super::FieldErrors;
+
+/// Cleans a text typed in a form: CRLF and CR become LF, control characters other
+/// than LF and TAB are dropped, and surrounding whitespace is trimmed.
+pub fn clean(input: &str) -> String {
+    let unified = input.replace("\r\n", "\n").replace('\r', "\n");
+    unified
+        .chars()
+        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+/// Checks a cleaned text against a length limit counted in characters (not bytes, so
+/// "é" counts once), and, when `required`, that it is not empty. Messages are French.
+pub fn check(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    value: &str,
+    required: bool,
+    max_chars: usize,
+) {
+    let count = value.chars().count();
+    if required && count == 0 {
+        errors.add(field, "Ce champ est obligatoire.");
+    } else if count > max_chars {
+        errors.add(
+            field,
+            format!("Ce texte est trop long : {count} caractères pour {max_chars} au plus."),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_unifies_line_endings_and_drops_controls() {
+        assert_eq!(clean("  a\r\nb\rc\u{0}d\t \n"), "a\nb\ncd");
+    }
+
+    #[test]
+    fn check_counts_characters_not_bytes() {
+        let mut e = FieldErrors::default();
+        check(&mut e, "t", "ééé", true, 3);
+        assert!(e.is_empty());
+        check(&mut e, "t", "éééé", true, 3);
+        assert!(e.get("t").unwrap().contains("4 caractères"));
+        let mut e = FieldErrors::default();
+        check(&mut e, "t", "", true, 3);
+        assert_eq!(e.get("t"), Some("Ce champ est obligatoire."));
+    }
+}
+
+/// A date as French forms write it: `29/11/2026`.
+pub fn date_short(d: jiff::civil::Date) -> String {
+    format!("{:02}/{:02}/{}", d.day(), d.month(), d.year())
+}
+
+/// A date in French words: `dimanche 29 novembre 2026`.
+pub fn date_long(d: jiff::civil::Date) -> String {
+    const DAYS: [&str; 7] = [
+        "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+    ];
+    const MONTHS: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    let day = DAYS[usize::from(d.weekday().to_monday_zero_offset() as u8)];
+    let month = MONTHS[(d.month() as usize).saturating_sub(1).min(11)];
+    let num = if d.day() == 1 {
+        "1er".to_string()
+    } else {
+        d.day().to_string()
+    };
+    format!("{day} {num} {month} {}", d.year())
+}
+
+#[cfg(test)]
+mod date_tests {
+    use super::*;
+
+    #[test]
+    fn french_dates() {
+        let d = jiff::civil::Date::new(2026, 11, 29).unwrap();
+        assert_eq!(date_short(d), "29/11/2026");
+        assert_eq!(date_long(d), "dimanche 29 novembre 2026");
+        let d = jiff::civil::Date::new(2026, 12, 1).unwrap();
+        assert_eq!(date_long(d), "mardi 1er décembre 2026");
+    }
+}

@@ -1,0 +1,97 @@
+//! The one error type, and the only place that maps errors to HTTP answers.
+//!
+//! The user gets a short French page; the log gets the cause (never a secret: tokens
+//! and cookies are not part of any error).
+
+use crate::store::StoreError;
+use poem::http::StatusCode;
+use poem::{IntoResponse, Response};
+
+/// Every error a request can end with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The object does not exist, or this person may not see it (the two are
+    /// deliberately indistinguishable: DESIGN.md, "checks the object, not only the role").
+    #[error("introuvable")]
+    NotFound,
+    /// No valid session.
+    #[error("connexion nécessaire")]
+    SignInRequired,
+    /// A state-changing request without a valid anti-CSRF token or from another site.
+    #[error("requête refusée (CSRF)")]
+    Forbidden,
+    /// The body is larger than the configured limit.
+    #[error("envoi trop volumineux")]
+    PayloadTooLarge,
+    /// The request cannot be understood (wrong content type, undecodable body).
+    #[error("requête invalide : {0}")]
+    BadRequest(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Anything else that is our fault.
+    #[error("erreur interne : {0}")]
+    Internal(String),
+}
+
+/// Result alias used across Livret.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    fn status(&self) -> StatusCode {
+        match self {
+            Error::NotFound => StatusCode::NOT_FOUND,
+            Error::SignInRequired => StatusCode::UNAUTHORIZED,
+            Error::Forbidden => StatusCode::FORBIDDEN,
+            Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Error::Store(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Title and explanation shown to the user, in French.
+    fn message(&self) -> (&'static str, &'static str) {
+        match self {
+            Error::NotFound => (
+                "Page introuvable",
+                "Cette page n'existe pas, ou elle ne vous est pas accessible.",
+            ),
+            Error::SignInRequired => (
+                "Connexion nécessaire",
+                "Ouvrez le lien personnel que l'établissement vous a envoyé pour accéder à votre espace.",
+            ),
+            Error::Forbidden => (
+                "Formulaire expiré",
+                "Ce formulaire n'est plus valable (session terminée ou page trop ancienne). Revenez en arrière, rechargez la page et renvoyez-le : ce que vous aviez écrit n'a pas été enregistré.",
+            ),
+            Error::PayloadTooLarge => (
+                "Envoi trop volumineux",
+                "Le texte envoyé dépasse la taille autorisée. Raccourcissez-le puis renvoyez-le.",
+            ),
+            Error::BadRequest(_) => (
+                "Requête invalide",
+                "La demande n'a pas pu être comprise. Revenez en arrière et réessayez.",
+            ),
+            Error::Store(_) | Error::Internal(_) => (
+                "Erreur du serveur",
+                "Un problème est survenu de notre côté ; rien n'a été modifié. Réessayez dans un instant, et prévenez l'établissement si cela persiste.",
+            ),
+        }
+    }
+}
+
+impl poem::error::ResponseError for Error {
+    fn status(&self) -> StatusCode {
+        Error::status(self)
+    }
+
+    fn as_response(&self) -> Response {
+        if matches!(self, Error::Store(_) | Error::Internal(_)) {
+            tracing::error!(error = %self, "requête en échec");
+        }
+        let (title, text) = self.message();
+        crate::web::layout::error_page(title, text)
+            .with_status(Error::status(self))
+            .into_response()
+    }
+}

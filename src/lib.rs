@@ -1,0 +1,106 @@
+//! Livret: a self-hosted, mobile-first web app that follows students' workplace
+//! training periods (PFMP) and assesses them by competencies. One binary: web server
+//! (poem), pages (maud), embedded assets (rust-embed) and store (sled).
+//!
+//! See `DESIGN.md` for roles, glossary and layout; [`serve`] is the entry point.
+
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod referential;
+pub mod store;
+pub mod web;
+
+pub use error::{Error, Result};
+
+use clock::Clock;
+use config::Config;
+use std::sync::Arc;
+use store::{Store, StoreError};
+
+/// Opens the store in `config.data` (creating the directory), stores the shipped
+/// referentials it lacks, and returns the application state.
+///
+/// # Errors
+/// The directory cannot be created, the store is locked by another Livret, was
+/// written by a newer Livret, or a shipped referential is malformed.
+pub async fn open(config: Config, clock: Clock) -> Result<web::State> {
+    std::fs::create_dir_all(&config.data).map_err(|e| {
+        Error::Internal(format!(
+            "impossible de créer le répertoire de données {} : {e}",
+            config.data.display()
+        ))
+    })?;
+    let store = Store::open(&config.data, config.cache_bytes).map_err(|e| match e {
+        StoreError::Sled(sled::Error::Io(io)) if io.kind() == std::io::ErrorKind::WouldBlock || io.to_string().contains("lock") => {
+            Error::Internal(format!(
+                "le répertoire de données {} est déjà utilisé par un autre Livret en marche : arrêtez-le d'abord ({io})",
+                config.data.display()
+            ))
+        }
+        other => Error::Store(other),
+    })?;
+    let shipped = referential::shipped().map_err(Error::Internal)?;
+    store.ensure_referentials(&shipped).await?;
+    Ok(Arc::new(web::AppState {
+        store,
+        clock,
+        config,
+    }))
+}
+
+/// `livret serve`: opens the store, fills the demo school when asked, prints the
+/// demo sign-in links, then serves HTTP on `config.listen` until Ctrl-C or SIGTERM.
+///
+/// # Errors
+/// See [`open`]; the address cannot be bound.
+pub async fn serve(config: Config, demo: bool) -> Result<()> {
+    let clock = Clock::system(&config.time_zone)
+        .map_err(|e| Error::Internal(format!("fuseau horaire {} inconnu : {e}", config.time_zone)))?;
+    let state = open(config.clone(), clock).await?;
+    if demo {
+        for line in demo::prepare(&state).await? {
+            println!("{line}");
+        }
+    }
+    let app = web::routes::routes(state.clone());
+    let listener = poem::listener::TcpListener::bind(config.listen);
+    tracing::info!(
+        "Livret écoute sur {} (données : {})",
+        config.public_url,
+        config.data.display()
+    );
+    poem::Server::new(listener)
+        .run_with_graceful_shutdown(app, shutdown_signal(), Some(std::time::Duration::from_secs(10)))
+        .await
+        .map_err(|e| Error::Internal(format!("impossible d'écouter sur {} : {e}", config.listen)))?;
+    state.store.flush().await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
+

@@ -1,0 +1,20 @@
+//! `livret`: parse the command line and start. Nothing else lives here.
+
+use clap::Parser;
+use livret::cli::{Cli, Command};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sled=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => livret::serve(args.config(), args.demo).await?,
+    }
+    Ok(())
+}

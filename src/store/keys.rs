@@ -1,0 +1,112 @@
+//! Key layout. Every page reads one prefix range:
+//!
+//! | prefix | rest of the key | value |
+//! |---|---|---|
+//! | `school/` | school id | [`School`](crate::domain::School) |
+//! | `class/` | class id | class |
+//! | `student/` | student id | student |
+//! | `student-by-class/` | class id, student id | empty |
+//! | `teacher/`, `coordinator/`, `company/`, `tutor/` | id | record |
+//! | `placement/` | placement id | placement |
+//! | `placement-by-student/`, `-by-tutor/`, `-by-referent/` | person id, inverted start date, placement id | empty |
+//! | `logbook/` | placement id, inverted date, inverted creation time, entry id | logbook entry (so a placement's entries come newest first) |
+//! | `logbook-id/` | entry id | key of the entry under `logbook/` |
+//! | `sheet/` | placement id, sheet id | activity sheet |
+//! | `referential/` | referential code | referential |
+//! | `token/` | SHA-256 of the token | access token |
+//! | `token-of/` | subject (17 bytes), kind (1 byte) | SHA-256 of that subject's current token of that kind |
+//! | `session/` | SHA-256 of the session cookie | session |
+//! | `session-of/` | subject (17 bytes), SHA-256 | empty (to end all sessions of a person) |
+//!
+//! Ids are 16 raw bytes; dates and times are big-endian and bit-inverted where the
+//! newest must come first.
+
+use crate::domain::Subject;
+use jiff::Timestamp;
+use jiff::civil::Date;
+
+/// Prefix of school records.
+pub const SCHOOL: &[u8] = b"school/";
+/// Prefix of class records.
+pub const CLASS: &[u8] = b"class/";
+/// Prefix of student records.
+pub const STUDENT: &[u8] = b"student/";
+/// Index: students of a class.
+pub const STUDENT_BY_CLASS: &[u8] = b"student-by-class/";
+/// Prefix of teacher records.
+pub const TEACHER: &[u8] = b"teacher/";
+/// Prefix of coordinator records.
+pub const COORDINATOR: &[u8] = b"coordinator/";
+/// Prefix of company records.
+pub const COMPANY: &[u8] = b"company/";
+/// Prefix of tutor records.
+pub const TUTOR: &[u8] = b"tutor/";
+/// Prefix of placement records.
+pub const PLACEMENT: &[u8] = b"placement/";
+/// Index: placements of a student, latest start first.
+pub const PLACEMENT_BY_STUDENT: &[u8] = b"placement-by-student/";
+/// Index: placements of a tutor, latest start first.
+pub const PLACEMENT_BY_TUTOR: &[u8] = b"placement-by-tutor/";
+/// Index: placements of a referent, latest start first.
+pub const PLACEMENT_BY_REFERENT: &[u8] = b"placement-by-referent/";
+/// Prefix of logbook entries.
+pub const LOGBOOK: &[u8] = b"logbook/";
+/// Index: logbook entry id → entry key.
+pub const LOGBOOK_ID: &[u8] = b"logbook-id/";
+/// Prefix of activity sheets.
+pub const SHEET: &[u8] = b"sheet/";
+/// Prefix of referentials.
+pub const REFERENTIAL: &[u8] = b"referential/";
+/// Prefix of access tokens.
+pub const TOKEN: &[u8] = b"token/";
+/// Index: a subject's current token of a kind.
+pub const TOKEN_OF: &[u8] = b"token-of/";
+/// Prefix of sessions.
+pub const SESSION: &[u8] = b"session/";
+/// Index: sessions of a subject.
+pub const SESSION_OF: &[u8] = b"session-of/";
+
+/// Concatenates parts into one key.
+pub fn key(parts: &[&[u8]]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        out.extend_from_slice(p);
+    }
+    out
+}
+
+/// A date as 4 bytes that sort newest first.
+pub fn inverted_date(d: Date) -> [u8; 4] {
+    let year = (i32::from(d.year()) + 32_768) as u16;
+    let b = year.to_be_bytes();
+    [!b[0], !b[1], !(d.month() as u8), !(d.day() as u8)]
+}
+
+/// An instant as 8 bytes that sort newest first (microsecond precision).
+pub fn inverted_time(t: Timestamp) -> [u8; 8] {
+    let micros = t.as_microsecond();
+    let ordered = (micros as u64) ^ (1u64 << 63);
+    (!ordered).to_be_bytes()
+}
+
+/// 17 bytes naming a subject (see [`Subject::key_bytes`]).
+pub fn subject(s: &Subject) -> [u8; 17] {
+    s.key_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn newer_dates_and_times_sort_first() {
+        let a = Date::new(2026, 11, 28).unwrap();
+        let b = Date::new(2026, 11, 29).unwrap();
+        let c = Date::new(2027, 1, 1).unwrap();
+        assert!(inverted_date(c) < inverted_date(b));
+        assert!(inverted_date(b) < inverted_date(a));
+        let t1 = Timestamp::from_second(1_000).unwrap();
+        let t2 = Timestamp::from_second(2_000).unwrap();
+        assert!(inverted_time(t2) < inverted_time(t1));
+    }
+}

@@ -1,0 +1,686 @@
+//! The embedded store: the only module that imports sled (DESIGN.md, "Storage rules").
+//!
+//! One sled database under the data directory with two trees: `meta` (schema version)
+//! and `data` (every record, keys laid out in [`keys`]). Multi-record changes are one
+//! transaction on `data`; every write method flushes to disk before it returns, so a
+//! change acknowledged to a user survives a crash.
+
+pub mod codec;
+pub mod keys;
+pub mod migrations;
+
+use crate::domain::access::{AccessKind, AccessToken, Session};
+use crate::domain::*;
+use codec::{CodecError, Record, decode, encode};
+use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
+use std::path::Path;
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// sled failed (disk full, permissions, corruption…).
+    #[error("base de données : {0}")]
+    Sled(#[from] sled::Error),
+    /// A record could not be read.
+    #[error(transparent)]
+    Codec(#[from] CodecError),
+    /// The data was written by a newer Livret.
+    #[error(
+        "ces données ont été écrites par une version plus récente de Livret (schéma {found}, cette version lit jusqu'au schéma {supported}) : installez une version récente de Livret, ou restaurez une sauvegarde"
+    )]
+    NewerSchema {
+        /// Version found in the data.
+        found: u32,
+        /// Newest version this binary knows.
+        supported: u32,
+    },
+    /// The `meta` tree holds a value that is not a schema version.
+    #[error("version de schéma illisible dans le répertoire de données")]
+    BadMeta,
+}
+
+/// Result of store operations.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+type TxResult<T> = std::result::Result<T, ConflictableTransactionError<StoreError>>;
+
+/// Typed access to the `data` tree inside a transaction.
+pub struct Tx<'a>(&'a TransactionalTree);
+
+fn abort<E: Into<StoreError>>(e: E) -> ConflictableTransactionError<StoreError> {
+    ConflictableTransactionError::Abort(e.into())
+}
+
+impl Tx<'_> {
+    /// Reads a record.
+    ///
+    /// # Errors
+    /// Aborts the transaction when the record does not decode.
+    pub fn get<T: Record>(&self, key: &[u8]) -> TxResult<Option<T>> {
+        match self.0.get(key)? {
+            Some(bytes) => decode(&bytes).map(Some).map_err(abort),
+            None => Ok(None),
+        }
+    }
+
+    /// Reads a raw value.
+    ///
+    /// # Errors
+    /// sled conflict or failure.
+    pub fn get_raw(&self, key: &[u8]) -> TxResult<Option<Vec<u8>>> {
+        Ok(self.0.get(key)?.map(|v| v.to_vec()))
+    }
+
+    /// Writes a record.
+    ///
+    /// # Errors
+    /// sled conflict or failure.
+    pub fn put<T: Record>(&self, key: &[u8], value: &T) -> TxResult<()> {
+        self.0.insert(key, encode(value).map_err(abort)?)?;
+        Ok(())
+    }
+
+    /// Writes a raw value (index entries).
+    ///
+    /// # Errors
+    /// sled conflict or failure.
+    pub fn put_raw(&self, key: &[u8], value: &[u8]) -> TxResult<()> {
+        self.0.insert(key, value)?;
+        Ok(())
+    }
+
+    /// Deletes a key.
+    ///
+    /// # Errors
+    /// sled conflict or failure.
+    pub fn remove(&self, key: &[u8]) -> TxResult<()> {
+        self.0.remove(key)?;
+        Ok(())
+    }
+}
+
+/// The open store. Cheap to clone (sled handles are reference-counted).
+#[derive(Clone)]
+pub struct Store {
+    db: sled::Db,
+    data: sled::Tree,
+}
+
+/// Every record of the school at once, written in one transaction (demo, import).
+#[derive(Default, Debug, Clone)]
+pub struct SchoolSeed {
+    /// The school.
+    pub school: Option<School>,
+    /// Classes.
+    pub classes: Vec<Class>,
+    /// Students.
+    pub students: Vec<Student>,
+    /// Teachers.
+    pub teachers: Vec<Teacher>,
+    /// Coordinators.
+    pub coordinators: Vec<Coordinator>,
+    /// Companies.
+    pub companies: Vec<Company>,
+    /// Tutors.
+    pub tutors: Vec<Tutor>,
+    /// Placements.
+    pub placements: Vec<Placement>,
+    /// Logbook entries.
+    pub logbook: Vec<LogbookEntry>,
+    /// Activity sheets.
+    pub sheets: Vec<ActivitySheet>,
+}
+
+fn id16(bytes: &[u8]) -> Option<[u8; 16]> {
+    bytes.try_into().ok()
+}
+
+impl Store {
+    /// Opens (or creates) the store in `dir`, runs pending migrations, and refuses data
+    /// written by a newer schema.
+    ///
+    /// `cache_bytes` bounds sled's page cache (sled's default is 1 GiB).
+    ///
+    /// # Errors
+    /// [`StoreError::NewerSchema`] for data from a newer Livret; sled errors (for
+    /// example the directory is used by another running Livret).
+    pub fn open(dir: &Path, cache_bytes: u64) -> Result<Store> {
+        let db = sled::Config::new()
+            .path(dir)
+            .cache_capacity(cache_bytes)
+            .open()?;
+        let meta = db.open_tree("meta")?;
+        let data = db.open_tree("data")?;
+        let supported = migrations::current();
+        let found = match meta.get("schema_version")? {
+            Some(v) => u32::from_be_bytes(v.as_ref().try_into().map_err(|_| StoreError::BadMeta)?),
+            None => 0,
+        };
+        if found > supported {
+            return Err(StoreError::NewerSchema { found, supported });
+        }
+        for m in migrations::MIGRATIONS.iter().filter(|m| m.to > found) {
+            tracing::info!(to = m.to, "migration du schéma : {}", m.description);
+            (m.run)(&data)?;
+            meta.insert("schema_version", &m.to.to_be_bytes())?;
+            db.flush()?;
+        }
+        Ok(Store { db, data })
+    }
+
+    /// The schema version of the open data.
+    ///
+    /// # Errors
+    /// sled failure or unreadable meta.
+    pub fn schema_version(&self) -> Result<u32> {
+        let meta = self.db.open_tree("meta")?;
+        match meta.get("schema_version")? {
+            Some(v) => Ok(u32::from_be_bytes(
+                v.as_ref().try_into().map_err(|_| StoreError::BadMeta)?,
+            )),
+            None => Ok(0),
+        }
+    }
+
+    /// Writes everything to disk.
+    ///
+    /// # Errors
+    /// sled failure.
+    pub async fn flush(&self) -> Result<()> {
+        self.db.flush_async().await?;
+        Ok(())
+    }
+
+    /// Runs `f` as one transaction on the data tree, then flushes.
+    ///
+    /// # Errors
+    /// The error `f` aborted with, or sled failure.
+    pub async fn write<T>(&self, f: impl Fn(&Tx<'_>) -> TxResult<T>) -> Result<T> {
+        let out = self
+            .data
+            .transaction(|t| f(&Tx(t)))
+            .map_err(|e| match e {
+                TransactionError::Abort(e) => e,
+                TransactionError::Storage(e) => StoreError::Sled(e),
+            })?;
+        self.flush().await?;
+        Ok(out)
+    }
+
+    fn get<T: Record>(&self, key: &[u8]) -> Result<Option<T>> {
+        match self.data.get(key)? {
+            Some(bytes) => Ok(Some(decode(&bytes)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn scan<T: Record>(&self, prefix: &[u8]) -> Result<Vec<T>> {
+        self.data
+            .scan_prefix(prefix)
+            .map(|kv| {
+                let (_, v) = kv?;
+                Ok(decode(&v)?)
+            })
+            .collect()
+    }
+
+    /// Ids found at the end of the index keys under `prefix`.
+    fn index_ids(&self, prefix: &[u8]) -> Result<Vec<[u8; 16]>> {
+        self.data
+            .scan_prefix(prefix)
+            .keys()
+            .map(|k| {
+                let k = k?;
+                Ok(id16(&k[k.len().saturating_sub(16)..]).unwrap_or_default())
+            })
+            .collect()
+    }
+
+    /// True when no school exists yet (a fresh data directory).
+    ///
+    /// # Errors
+    /// sled failure.
+    pub fn is_empty(&self) -> Result<bool> {
+        Ok(self.data.scan_prefix(keys::SCHOOL).next().is_none())
+    }
+
+    /// The school (an instance serves one school).
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub fn school(&self) -> Result<Option<School>> {
+        Ok(self.scan::<School>(keys::SCHOOL)?.into_iter().next())
+    }
+
+    /// Every class, sorted by name.
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub fn classes(&self) -> Result<Vec<Class>> {
+        let mut all: Vec<Class> = self.scan(keys::CLASS)?;
+        all.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(all)
+    }
+
+    /// One class.
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub fn class(&self, id: ClassId) -> Result<Option<Class>> {
+        self.get(&keys::key(&[keys::CLASS, id.as_bytes()]))
+    }
+
+    /// One student.
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub fn student(&self, id: StudentId) -> Result<Option<Student>> {
+        self.get(&keys::key(&[keys::STUDENT, id.as_bytes()]))
+    }
+
+    /// The students of a class, sorted by surname.
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub fn students_of_class(&self, class: ClassId) -> Result<Vec<Student>> {
+        let mut out = Vec::new();
+        for id in self.index_ids(&keys::key(&[keys::STUDENT_BY_CLASS, class.as_bytes()]))? {
+            if let Some(s) = self.student(StudentId::from_bytes(id))? {
+                out.push(s);
+            }
+        }
+        out.sort_by_key(|s| s.name.sort_key());
+        Ok(out)
+    }
+
+    /// One teacher.
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub fn teacher(&self, id: TeacherId) -> Result<Option<Teacher>> {
+        self.get(&keys::key(&[keys::TEACHER, id.as_bytes()]))
+    }
+
+    /// Every teacher, sorted by surname.
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub fn teachers(&self) -> Result<Vec<Teacher>> {
+        let mut all: Vec<Teacher> = self.scan(keys::TEACHER)?;
+        all.sort_by_key(|t| t.name.sort_key());
+        Ok(all)
+    }
+
+    /// One coordinator.
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub fn coordinator(&self, id: CoordinatorId) -> Result<Option<Coordinator>> {
+        self.get(&keys::key(&[keys::COORDINATOR, id.as_bytes()]))
+    }
+
+    /// Every tutor, sorted by surname.
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub fn tutors(&self) -> Result<Vec<Tutor>> {
+        let mut all: Vec<Tutor> = self.scan(keys::TUTOR)?;
+        all.sort_by_key(|t| t.name.sort_key());
+        Ok(all)
+    }
+
+    /// Every coordinator, sorted by surname.
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub fn coordinators(&self) -> Result<Vec<Coordinator>> {
+        let mut all: Vec<Coordinator> = self.scan(keys::COORDINATOR)?;
+        all.sort_by_key(|t| t.name.sort_key());
+        Ok(all)
+    }
+
+    /// One company.
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub fn company(&self, id: CompanyId) -> Result<Option<Company>> {
+        self.get(&keys::key(&[keys::COMPANY, id.as_bytes()]))
+    }
+
+    /// One tutor.
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub fn tutor(&self, id: TutorId) -> Result<Option<Tutor>> {
+        self.get(&keys::key(&[keys::TUTOR, id.as_bytes()]))
+    }
+
+    /// One placement.
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub fn placement(&self, id: PlacementId) -> Result<Option<Placement>> {
+        self.get(&keys::key(&[keys::PLACEMENT, id.as_bytes()]))
+    }
+
+    fn placements_by(&self, index: &[u8], person: &[u8; 16]) -> Result<Vec<Placement>> {
+        let mut out = Vec::new();
+        for id in self.index_ids(&keys::key(&[index, person]))? {
+            if let Some(p) = self.placement(PlacementId::from_bytes(id))? {
+                out.push(p);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A student's placements, latest start first.
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub fn placements_of_student(&self, id: StudentId) -> Result<Vec<Placement>> {
+        self.placements_by(keys::PLACEMENT_BY_STUDENT, id.as_bytes())
+    }
+
+    /// A tutor's placements, latest start first.
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub fn placements_of_tutor(&self, id: TutorId) -> Result<Vec<Placement>> {
+        self.placements_by(keys::PLACEMENT_BY_TUTOR, id.as_bytes())
+    }
+
+    /// A referent's placements, latest start first.
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub fn placements_of_referent(&self, id: TeacherId) -> Result<Vec<Placement>> {
+        self.placements_by(keys::PLACEMENT_BY_REFERENT, id.as_bytes())
+    }
+
+    /// A placement's logbook, newest day first (then newest written first).
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub fn logbook(&self, placement: PlacementId) -> Result<Vec<LogbookEntry>> {
+        self.scan(&keys::key(&[keys::LOGBOOK, placement.as_bytes()]))
+    }
+
+    /// Number of entries in a placement's logbook (reads keys only).
+    ///
+    /// # Errors
+    /// sled failure.
+    pub fn logbook_count(&self, placement: PlacementId) -> Result<usize> {
+        let mut n = 0;
+        for k in self
+            .data
+            .scan_prefix(keys::key(&[keys::LOGBOOK, placement.as_bytes()]))
+            .keys()
+        {
+            k?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// One logbook entry by id.
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub fn logbook_entry(&self, id: LogbookEntryId) -> Result<Option<LogbookEntry>> {
+        match self.data.get(keys::key(&[keys::LOGBOOK_ID, id.as_bytes()]))? {
+            Some(k) => self.get(&k),
+            None => Ok(None),
+        }
+    }
+
+    fn logbook_key(entry: &LogbookEntry) -> Vec<u8> {
+        keys::key(&[
+            keys::LOGBOOK,
+            entry.placement.as_bytes(),
+            &keys::inverted_date(entry.date),
+            &keys::inverted_time(entry.created_at),
+            entry.id.as_bytes(),
+        ])
+    }
+
+    fn put_logbook_entry(tx: &Tx<'_>, entry: &LogbookEntry) -> TxResult<()> {
+        let key = Self::logbook_key(entry);
+        tx.put(&key, entry)?;
+        tx.put_raw(&keys::key(&[keys::LOGBOOK_ID, entry.id.as_bytes()]), &key)
+    }
+
+    /// Stores a new logbook entry unless one with the same id exists (the id is an
+    /// idempotency key, issue 4). Returns the stored entry and whether it was new.
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub async fn insert_logbook_entry(&self, entry: &LogbookEntry) -> Result<(LogbookEntry, bool)> {
+        self.write(|tx| {
+            if let Some(key) = tx.get_raw(&keys::key(&[keys::LOGBOOK_ID, entry.id.as_bytes()]))?
+                && let Some(existing) = tx.get::<LogbookEntry>(&key)?
+            {
+                return Ok((existing, false));
+            }
+            Self::put_logbook_entry(tx, entry)?;
+            Ok((entry.clone(), true))
+        })
+        .await
+    }
+
+    /// A placement's activity sheets, latest day first.
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub fn sheets(&self, placement: PlacementId) -> Result<Vec<ActivitySheet>> {
+        let mut all: Vec<ActivitySheet> =
+            self.scan(&keys::key(&[keys::SHEET, placement.as_bytes()]))?;
+        all.sort_by(|a, b| b.date.cmp(&a.date).then(b.created_at.cmp(&a.created_at)));
+        Ok(all)
+    }
+
+    /// One activity sheet of a placement.
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub fn sheet(&self, placement: PlacementId, id: ActivitySheetId) -> Result<Option<ActivitySheet>> {
+        self.get(&keys::key(&[keys::SHEET, placement.as_bytes(), id.as_bytes()]))
+    }
+
+    /// Replaces a sheet with `update(current)` in one transaction, so two concurrent
+    /// changes (the student editing, the tutor commenting) never overwrite each other.
+    /// `update` returns `None` to leave the sheet unchanged. Returns the stored sheet.
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub async fn update_sheet(
+        &self,
+        placement: PlacementId,
+        id: ActivitySheetId,
+        update: impl Fn(ActivitySheet) -> Option<ActivitySheet>,
+    ) -> Result<Option<ActivitySheet>> {
+        let key = keys::key(&[keys::SHEET, placement.as_bytes(), id.as_bytes()]);
+        self.write(|tx| match tx.get::<ActivitySheet>(&key)? {
+            Some(current) => match update(current.clone()) {
+                Some(next) => {
+                    tx.put(&key, &next)?;
+                    Ok(Some(next))
+                }
+                None => Ok(Some(current)),
+            },
+            None => Ok(None),
+        })
+        .await
+    }
+
+    /// Stores a new activity sheet.
+    ///
+    /// # Errors
+    /// sled failure.
+    pub async fn insert_sheet(&self, sheet: &ActivitySheet) -> Result<()> {
+        let key = keys::key(&[keys::SHEET, sheet.placement.as_bytes(), sheet.id.as_bytes()]);
+        self.write(|tx| tx.put(&key, sheet)).await
+    }
+
+    /// A referential by code.
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub fn referential(&self, code: &str) -> Result<Option<Referential>> {
+        self.get(&keys::key(&[keys::REFERENTIAL, code.as_bytes()]))
+    }
+
+    /// Stores the shipped referentials that the store does not hold yet (a school's
+    /// own corrected version, once imported, is kept).
+    ///
+    /// # Errors
+    /// sled failure.
+    pub async fn ensure_referentials(&self, shipped: &[Referential]) -> Result<()> {
+        self.write(|tx| {
+            for r in shipped {
+                let key = keys::key(&[keys::REFERENTIAL, r.code.as_bytes()]);
+                if tx.get_raw(&key)?.is_none() {
+                    tx.put(&key, r)?;
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Writes a whole school in one transaction (the demo, later imports).
+    ///
+    /// # Errors
+    /// sled failure.
+    pub async fn seed(&self, seed: &SchoolSeed) -> Result<()> {
+        use keys::*;
+        self.write(|tx| {
+            if let Some(s) = &seed.school {
+                tx.put(&key(&[SCHOOL, s.id.as_bytes()]), s)?;
+            }
+            for c in &seed.classes {
+                tx.put(&key(&[CLASS, c.id.as_bytes()]), c)?;
+            }
+            for s in &seed.students {
+                tx.put(&key(&[STUDENT, s.id.as_bytes()]), s)?;
+                tx.put_raw(&key(&[STUDENT_BY_CLASS, s.class.as_bytes(), s.id.as_bytes()]), &[])?;
+            }
+            for t in &seed.teachers {
+                tx.put(&key(&[TEACHER, t.id.as_bytes()]), t)?;
+            }
+            for c in &seed.coordinators {
+                tx.put(&key(&[COORDINATOR, c.id.as_bytes()]), c)?;
+            }
+            for c in &seed.companies {
+                tx.put(&key(&[COMPANY, c.id.as_bytes()]), c)?;
+            }
+            for t in &seed.tutors {
+                tx.put(&key(&[TUTOR, t.id.as_bytes()]), t)?;
+            }
+            for p in &seed.placements {
+                tx.put(&key(&[PLACEMENT, p.id.as_bytes()]), p)?;
+                let start = inverted_date(p.start);
+                for (index, person) in [
+                    (PLACEMENT_BY_STUDENT, p.student.as_bytes()),
+                    (PLACEMENT_BY_TUTOR, p.tutor.as_bytes()),
+                    (PLACEMENT_BY_REFERENT, p.referent.as_bytes()),
+                ] {
+                    tx.put_raw(&key(&[index, person, &start, p.id.as_bytes()]), &[])?;
+                }
+            }
+            for e in &seed.logbook {
+                Self::put_logbook_entry(tx, e)?;
+            }
+            for s in &seed.sheets {
+                tx.put(&key(&[SHEET, s.placement.as_bytes(), s.id.as_bytes()]), s)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Every placement of the school, latest start first.
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub fn placements(&self) -> Result<Vec<Placement>> {
+        let mut all: Vec<Placement> = self.scan(keys::PLACEMENT)?;
+        all.sort_by(|a, b| b.start.cmp(&a.start));
+        Ok(all)
+    }
+
+    /// Issues a link token for `token.subject`, replacing (and so revoking) that
+    /// subject's previous token of the same kind. `hash` is the SHA-256 of the secret.
+    ///
+    /// # Errors
+    /// sled failure.
+    pub async fn issue_token(&self, hash: &[u8; 32], token: &AccessToken) -> Result<()> {
+        let of = keys::key(&[keys::TOKEN_OF, &keys::subject(&token.subject), &[token.kind.tag()]]);
+        self.write(|tx| {
+            if let Some(old) = tx.get_raw(&of)? {
+                tx.remove(&keys::key(&[keys::TOKEN, &old]))?;
+            }
+            tx.put(&keys::key(&[keys::TOKEN, hash]), token)?;
+            tx.put_raw(&of, hash)
+        })
+        .await
+    }
+
+    /// The token stored under this hash.
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub fn token(&self, hash: &[u8; 32]) -> Result<Option<AccessToken>> {
+        self.get(&keys::key(&[keys::TOKEN, hash]))
+    }
+
+    /// The current token of a kind for a subject, with its hash.
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub fn token_of(&self, subject: &Subject, kind: AccessKind) -> Result<Option<AccessToken>> {
+        match self
+            .data
+            .get(keys::key(&[keys::TOKEN_OF, &keys::subject(subject), &[kind.tag()]]))?
+        {
+            Some(hash) => self.get(&keys::key(&[keys::TOKEN, &hash])),
+            None => Ok(None),
+        }
+    }
+
+    /// Stores a new session under the hash of its cookie value.
+    ///
+    /// # Errors
+    /// sled failure.
+    pub async fn insert_session(&self, hash: &[u8; 32], session: &Session) -> Result<()> {
+        self.write(|tx| {
+            tx.put(&keys::key(&[keys::SESSION, hash]), session)?;
+            tx.put_raw(
+                &keys::key(&[keys::SESSION_OF, &keys::subject(&session.subject), hash]),
+                &[],
+            )
+        })
+        .await
+    }
+
+    /// The session stored under this hash.
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub fn session(&self, hash: &[u8; 32]) -> Result<Option<Session>> {
+        self.get(&keys::key(&[keys::SESSION, hash]))
+    }
+
+    /// Ends a session.
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub async fn delete_session(&self, hash: &[u8; 32]) -> Result<()> {
+        self.write(|tx| {
+            if let Some(s) = tx.get::<Session>(&keys::key(&[keys::SESSION, hash]))? {
+                tx.remove(&keys::key(&[keys::SESSION_OF, &keys::subject(&s.subject), hash]))?;
+            }
+            tx.remove(&keys::key(&[keys::SESSION, hash]))
+        })
+        .await
+    }
+}

@@ -1,0 +1,228 @@
+//! Extractors: who is asking ([`Viewer`]) and what they sent ([`FormData`]).
+
+use super::State;
+use crate::auth;
+use crate::domain::{PersonName, Subject};
+use crate::error::Error;
+use poem::http::header;
+use poem::web::cookie::{Cookie, CookieJar, SameSite};
+use poem::{FromRequest, Request, RequestBody};
+use std::time::Duration;
+
+/// Name of the session cookie: `__Host-livret` over HTTPS (bound to the exact host,
+/// path `/`, `Secure`), `livret` over plain HTTP (local trials).
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure { "__Host-livret" } else { "livret" }
+}
+
+/// Name of the one-shot message cookie (after POST-redirect-GET).
+const FLASH_COOKIE: &str = "livret_flash";
+
+/// Builds the session cookie: HttpOnly, SameSite=Lax (so the link in an e-mail opens
+/// the signed-in space), `Secure` over HTTPS, for [`auth::SESSION_DAYS`].
+pub fn session_cookie(secure: bool, value: &str) -> Cookie {
+    let mut c = Cookie::new_with_str(session_cookie_name(secure), value);
+    c.set_http_only(true);
+    c.set_same_site(SameSite::Lax);
+    c.set_secure(secure);
+    c.set_path("/");
+    c.set_max_age(Duration::from_secs(auth::SESSION_DAYS as u64 * 86_400));
+    c
+}
+
+/// A cookie that deletes the cookie `name` (same path `/`, zero lifetime).
+pub fn expired(name: &str) -> Cookie {
+    let mut c = Cookie::new_with_str(name, "");
+    c.set_path("/");
+    c.set_http_only(true);
+    c.set_same_site(SameSite::Lax);
+    c.set_max_age(Duration::ZERO);
+    c
+}
+
+/// A message shown once on the next page, after a successful POST.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flash {
+    /// Logbook entry stored.
+    EntrySaved,
+    /// Sheet draft stored.
+    SheetSaved,
+    /// Sheet sent to the tutor.
+    SheetSubmitted,
+    /// Tutor's review stored.
+    ReviewSaved,
+    /// Signed out.
+    SignedOut,
+}
+
+impl Flash {
+    fn code(self) -> &'static str {
+        match self {
+            Flash::EntrySaved => "entry-saved",
+            Flash::SheetSaved => "sheet-saved",
+            Flash::SheetSubmitted => "sheet-submitted",
+            Flash::ReviewSaved => "review-saved",
+            Flash::SignedOut => "signed-out",
+        }
+    }
+
+    fn from_code(code: &str) -> Option<Flash> {
+        [
+            Flash::EntrySaved,
+            Flash::SheetSaved,
+            Flash::SheetSubmitted,
+            Flash::ReviewSaved,
+            Flash::SignedOut,
+        ]
+        .into_iter()
+        .find(|f| f.code() == code)
+    }
+
+    /// The French message.
+    pub fn message(self) -> &'static str {
+        match self {
+            Flash::EntrySaved => "Entrée enregistrée dans le journal de bord.",
+            Flash::SheetSaved => "Fiche enregistrée (brouillon).",
+            Flash::SheetSubmitted => "Fiche envoyée au tuteur.",
+            Flash::ReviewSaved => "Avis enregistré : la fiche est marquée comme vue.",
+            Flash::SignedOut => "Vous êtes déconnecté.",
+        }
+    }
+
+    /// Puts the message in a short-lived cookie for the next page.
+    pub fn set(self, jar: &CookieJar) {
+        let mut c = Cookie::new_with_str(FLASH_COOKIE, self.code());
+        c.set_http_only(true);
+        c.set_same_site(SameSite::Lax);
+        c.set_path("/");
+        c.set_max_age(Duration::from_secs(60));
+        jar.add(c);
+    }
+
+    /// Takes (and clears) the pending message, if any.
+    pub fn take(jar: &CookieJar) -> Option<Flash> {
+        let c = jar.get(FLASH_COOKIE)?;
+        jar.add(expired(FLASH_COOKIE));
+        Flash::from_code(c.value_str())
+    }
+}
+
+/// The signed-in person making the request. Extracting it fails with
+/// [`Error::SignInRequired`] when there is no live session or the account is inactive.
+#[derive(Clone, Debug)]
+pub struct Viewer {
+    /// Who.
+    pub subject: Subject,
+    /// Their name, for the page header.
+    pub name: PersonName,
+    /// The session's anti-CSRF token, put in every form.
+    pub csrf: String,
+    /// SHA-256 of the session cookie (to end the session).
+    pub session_hash: [u8; 32],
+    /// Message left by the previous POST.
+    pub flash: Option<Flash>,
+}
+
+impl Viewer {
+    /// Checks the anti-CSRF token sent with a form.
+    ///
+    /// # Errors
+    /// [`Error::Forbidden`] when missing or different.
+    pub fn check_csrf(&self, form: &FormData) -> Result<(), Error> {
+        if auth::constant_time_eq(form.get("_csrf"), &self.csrf) {
+            Ok(())
+        } else {
+            Err(Error::Forbidden)
+        }
+    }
+}
+
+fn state_of(req: &Request) -> Result<&State, Error> {
+    req.data::<State>()
+        .ok_or_else(|| Error::Internal("état de l'application absent".into()))
+}
+
+/// The name of an active person, or `None` if unknown or deactivated.
+pub fn active_name(state: &State, subject: &Subject) -> Result<Option<PersonName>, Error> {
+    let s = &state.store;
+    Ok(match subject {
+        Subject::Student(id) => s.student(*id)?.filter(|p| p.active).map(|p| p.name),
+        Subject::Tutor(id) => s.tutor(*id)?.map(|p| p.name),
+        Subject::Teacher(id) => s.teacher(*id)?.filter(|p| p.active).map(|p| p.name),
+        Subject::Coordinator(id) => s.coordinator(*id)?.filter(|p| p.active).map(|p| p.name),
+    })
+}
+
+impl<'a> FromRequest<'a> for Viewer {
+    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        let state = state_of(req)?;
+        let jar = req.cookie();
+        let cookie = jar
+            .get(session_cookie_name(state.config.secure()))
+            .ok_or(Error::SignInRequired)?;
+        let secret = cookie.value_str();
+        let session = auth::find_session(&state.store, &state.clock, secret)
+            .map_err(Error::from)?
+            .ok_or(Error::SignInRequired)?;
+        let name = active_name(state, &session.subject)?.ok_or(Error::SignInRequired)?;
+        Ok(Viewer {
+            subject: session.subject,
+            name,
+            csrf: session.csrf,
+            session_hash: auth::hash_secret(secret),
+            flash: Flash::take(jar),
+        })
+    }
+}
+
+/// An `application/x-www-form-urlencoded` body as name/value pairs, in order (a name
+/// may repeat: ticked checkboxes). The body is read up to the configured limit:
+/// beyond it the answer is 413.
+#[derive(Clone, Debug, Default)]
+pub struct FormData(pub Vec<(String, String)>);
+
+impl FormData {
+    /// The first value of `name`, or "" when absent.
+    pub fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    /// Every value of `name`.
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+}
+
+impl<'a> FromRequest<'a> for FormData {
+    async fn from_request(req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
+        let limit = state_of(req)?.config.max_body_bytes;
+        let is_form = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        if !is_form {
+            return Err(Error::BadRequest("type de contenu inattendu".into()).into());
+        }
+        let bytes = body
+            .take()?
+            .into_bytes_limit(limit)
+            .await
+            .map_err(|e| match e {
+                poem::error::ReadBodyError::PayloadTooLarge => Error::PayloadTooLarge,
+                other => Error::BadRequest(other.to_string()),
+            })?;
+        Ok(FormData(
+            form_urlencoded::parse(&bytes)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        ))
+    }
+}

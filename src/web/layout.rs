@@ -1,0 +1,133 @@
+//! The page shell and the partials every page shares (maud: pages are plain
+//! functions returning `Markup`).
+
+use super::assets;
+use super::extract::{Flash, Viewer};
+use crate::domain::FieldErrors;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+/// A link back to the parent page: (URL, French label).
+pub type Back<'a> = Option<(&'a str, &'a str)>;
+
+fn head(title: &str) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            meta name="theme-color" content="#1d4e89";
+            meta name="referrer" content="no-referrer";
+            title { (title) " — Livret" }
+            link rel="stylesheet" href=(assets::url("app.css"));
+            link rel="icon" href=(assets::url("livret.svg")) type="image/svg+xml";
+        }
+    }
+}
+
+/// A full page for a signed-in person: header with their name and a sign-out button,
+/// the pending message, a back link, then `body`.
+pub fn page(viewer: &Viewer, title: &str, back: Back<'_>, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="fr" {
+            (head(title))
+            body {
+                header.top {
+                    a.brand href="/" { "Livret" }
+                    div.who {
+                        span.who-name { (viewer.name.full()) }
+                        span.who-role { (viewer.subject.role_label()) }
+                    }
+                    form.signout method="post" action="/deconnexion" {
+                        input type="hidden" name="_csrf" value=(viewer.csrf);
+                        button.link type="submit" { "Se déconnecter" }
+                    }
+                }
+                main {
+                    @if let Some(flash) = viewer.flash {
+                        p.flash role="status" { (flash.message()) }
+                    }
+                    @if let Some((href, label)) = back {
+                        a.back href=(href) { "← " (label) }
+                    }
+                    h1 { (title) }
+                    (body)
+                }
+            }
+        }
+    }
+}
+
+/// A page for someone not signed in (welcome, sign-in confirmation, errors).
+pub fn public_page(title: &str, flash: Option<Flash>, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="fr" {
+            (head(title))
+            body {
+                header.top {
+                    a.brand href="/" { "Livret" }
+                }
+                main {
+                    @if let Some(flash) = flash {
+                        p.flash role="status" { (flash.message()) }
+                    }
+                    h1 { (title) }
+                    (body)
+                }
+            }
+        }
+    }
+}
+
+/// The page shown for an error: title and one explanatory paragraph.
+pub fn error_page(title: &str, text: &str) -> Markup {
+    public_page(
+        title,
+        None,
+        html! {
+            p { (text) }
+            p { a href="/" { "Retour à l'accueil" } }
+        },
+    )
+}
+
+/// Summary of a form's errors, at the top of the form, announced to screen readers.
+pub fn error_summary(errors: &FieldErrors) -> Markup {
+    html! {
+        @if !errors.is_empty() {
+            div.errors role="alert" {
+                p { strong { "Le formulaire n'a pas été enregistré :" } " corrigez les points signalés ci-dessous." }
+            }
+        }
+    }
+}
+
+/// The error message of one field, if any (linked to the field by `aria-describedby`).
+pub fn field_error(errors: &FieldErrors, field: &str) -> Markup {
+    html! {
+        @if let Some(m) = errors.get(field) {
+            p.field-error id=(format!("{field}-error")) { (m) }
+        }
+    }
+}
+
+/// The `aria-describedby` value for a field with an error.
+pub fn described_by(errors: &FieldErrors, field: &str) -> Option<String> {
+    errors.get(field).map(|_| format!("{field}-error"))
+}
+
+/// Text kept as typed, line breaks shown.
+pub fn multiline(text: &str) -> Markup {
+    html! { p.multiline { (text) } }
+}
+
+/// The hidden anti-CSRF field of every form.
+pub fn csrf_field(viewer: &Viewer) -> Markup {
+    html! { input type="hidden" name="_csrf" value=(viewer.csrf); }
+}
+
+/// A non-breaking-space joined "n thing(s)" in French.
+pub fn count(n: usize, one: &str, many: &str) -> Markup {
+    let word = if n <= 1 { one } else { many };
+    html! { (n) (PreEscaped("&nbsp;")) (word) }
+}

@@ -1,0 +1,42 @@
+//! The web layer: routes, extractors, forms and pages (maud).
+//!
+//! Data flows one way: request → extractor (who is this, may they) → form → domain
+//! rule → store → redirect or page (DESIGN.md).
+
+pub mod assets;
+pub mod extract;
+pub mod layout;
+pub mod middleware;
+pub mod pages;
+pub mod routes;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::domain::Referential;
+use crate::store::Store;
+use std::sync::Arc;
+
+/// What every handler can reach.
+pub struct AppState {
+    /// The store.
+    pub store: Store,
+    /// The clock (real, or fixed in tests).
+    pub clock: Clock,
+    /// The configuration.
+    pub config: Config,
+}
+
+/// Shared handle on [`AppState`], given to handlers as `Data<&State>`.
+pub type State = Arc<AppState>;
+
+impl AppState {
+    /// The referential of a class's diploma.
+    ///
+    /// # Errors
+    /// [`crate::Error::Internal`] when the class names a referential the store lacks.
+    pub fn referential(&self, code: &str) -> crate::Result<Referential> {
+        self.store
+            .referential(code)?
+            .ok_or_else(|| crate::Error::Internal(format!("référentiel {code} absent")))
+    }
+}

@@ -1,0 +1,107 @@
+//! Personal links: `GET /acces/:token` shows a confirmation page; only the POST from
+//! that page opens a session, so mail scanners and link previews (which issue GETs)
+//! neither sign anyone in nor use anything up. `POST /deconnexion` signs out.
+
+use super::see_other;
+use crate::auth;
+use crate::domain::access::AccessKind;
+use crate::error::Result;
+use crate::web::State;
+use crate::web::extract::{Flash, FormData, Viewer, active_name, session_cookie};
+use crate::web::layout::public_page;
+use maud::{Markup, html};
+use poem::http::StatusCode;
+use poem::web::cookie::CookieJar;
+use poem::web::{Data, Path};
+use poem::{IntoResponse, Response, handler};
+
+fn invalid_link() -> Response {
+    public_page(
+        "Lien non valable",
+        None,
+        html! {
+            p { "Ce lien d'accès n'est pas ou plus valable : il a peut-être expiré, été verrouillé ou remplacé par un nouveau lien." }
+            p { "Demandez un nouveau lien à l'enseignant référent ou à l'équipe pédagogique de l'établissement." }
+        },
+    )
+    .with_status(StatusCode::NOT_FOUND)
+    .into_response()
+}
+
+/// `GET /acces/:token`: the confirmation page (changes nothing).
+///
+/// # Errors
+/// Store failure.
+#[handler]
+pub fn access_show(state: Data<&State>, Path(token): Path<String>) -> Result<Response> {
+    let Some(link) = auth::check_link(&state.store, &state.clock, &token)? else {
+        return Ok(invalid_link());
+    };
+    let Some(name) = active_name(&state, &link.subject)? else {
+        return Ok(invalid_link());
+    };
+    let space = match link.kind {
+        AccessKind::TutorAccess => "votre espace tuteur",
+        AccessKind::SignIn => "votre espace",
+    };
+    let body: Markup = html! {
+        p { "Bonjour " (name.first) "," }
+        p { "Ce lien personnel ouvre " (space) " dans Livret, le livret de suivi des périodes de formation en milieu professionnel." }
+        form method="post" action=(format!("/acces/{token}")) {
+            button.primary type="submit" { "Ouvrir mon espace" }
+        }
+        p.hint { "Ce lien est personnel : ne le transférez pas. S'il a été perdu ou volé, l'établissement peut le verrouiller et vous en donner un nouveau." }
+    };
+    Ok(public_page("Accéder à Livret", None, body).into_response())
+}
+
+/// `POST /acces/:token`: opens a session for the link's owner (replacing any session
+/// this browser had), then redirects to their home page.
+///
+/// # Errors
+/// Store failure.
+#[handler]
+pub async fn access_open(
+    state: Data<&State>,
+    jar: &CookieJar,
+    Path(token): Path<String>,
+) -> Result<Response> {
+    let Some(link) = auth::check_link(&state.store, &state.clock, &token)? else {
+        return Ok(invalid_link());
+    };
+    if active_name(&state, &link.subject)?.is_none() {
+        return Ok(invalid_link());
+    }
+    let secure = state.config.secure();
+    if let Some(old) = jar.get(crate::web::extract::session_cookie_name(secure)) {
+        state
+            .store
+            .delete_session(&auth::hash_secret(old.value_str()))
+            .await?;
+    }
+    let secret = auth::open_session(&state.store, &state.clock, link.subject, link.expires).await?;
+    jar.add(session_cookie(secure, &secret));
+    tracing::info!(role = link.subject.role_label(), "session ouverte par lien personnel");
+    Ok(see_other("/"))
+}
+
+/// `POST /deconnexion`: ends the session on the server and clears the cookie.
+///
+/// # Errors
+/// [`Error::Forbidden`] without a valid anti-CSRF token; store failure.
+#[handler]
+pub async fn signout(
+    state: Data<&State>,
+    viewer: Viewer,
+    jar: &CookieJar,
+    form: FormData,
+) -> Result<Response> {
+    viewer.check_csrf(&form)?;
+    state.store.delete_session(&viewer.session_hash).await?;
+    let secure = state.config.secure();
+    let mut gone = session_cookie(secure, "");
+    gone.set_max_age(std::time::Duration::ZERO);
+    jar.add(gone);
+    Flash::SignedOut.set(jar);
+    Ok(see_other("/"))
+}

@@ -1,0 +1,71 @@
+//! The coordinator's home: the school's classes, students and placements (read-only
+//! here; issue 3 adds editing).
+
+use super::{PlacementView, placement_url};
+use crate::domain::text;
+use crate::error::Result;
+use crate::web::State;
+use crate::web::extract::Viewer;
+use crate::web::layout::{count, page};
+use maud::html;
+use poem::{IntoResponse, Response};
+
+/// The school overview.
+///
+/// # Errors
+/// Store failure.
+pub fn coordination_home(state: &State, viewer: &Viewer) -> Result<Response> {
+    let store = &state.store;
+    let today = state.clock.today();
+    let school = store.school()?;
+    let mut classes = Vec::new();
+    for c in store.classes()? {
+        let referential = store.referential(&c.diploma)?;
+        let students = store.students_of_class(c.id)?;
+        classes.push((c, referential, students));
+    }
+    let mut placements = Vec::new();
+    for p in store.placements()? {
+        placements.push(PlacementView::load(store, p)?);
+    }
+    let title = school.as_ref().map_or("Établissement".to_string(), |s| s.name.clone());
+    let body = html! {
+        @if let Some(s) = &school {
+            p.muted { (s.address) ", " (s.city) " · UAI " (s.uai) }
+        }
+        h2 { "Classes" }
+        @for (class, referential, students) in &classes {
+            section.card {
+                h3 { (class.name) }
+                p.muted {
+                    (class.year.label()) " · "
+                    (referential.as_ref().map_or(class.diploma.as_str(), |r| r.short_name.as_str()))
+                    " · " (count(students.len(), "élève", "élèves"))
+                }
+                ul.plain {
+                    @for s in students {
+                        li { (s.name.last.to_uppercase()) " " (s.name.first) }
+                    }
+                }
+            }
+        }
+        h2 { "Périodes de formation en entreprise" }
+        div.table-wrap {
+            table {
+                thead { tr { th { "Élève" } th { "Entreprise" } th { "Tuteur" } th { "Référent" } th { "Dates" } } }
+                tbody {
+                    @for v in &placements {
+                        tr {
+                            td { a href=(placement_url(v.placement.id)) { (v.student.name.full()) } br; span.muted { (v.class.name) } }
+                            td { (v.company.name) }
+                            td { (v.tutor.name.full()) }
+                            td { (v.referent.name.full()) }
+                            td { (text::date_short(v.placement.start)) " – " (text::date_short(v.placement.end)) br; span.muted { (v.placement.phase(today).label()) } }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(page(viewer, &title, None, body).into_response())
+}

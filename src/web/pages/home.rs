@@ -1,0 +1,66 @@
+//! `GET /`: each person's home. A visitor who is not signed in gets the welcome page.
+
+use super::{coordination, placement_url, referent, see_other, tutor};
+use crate::domain::{PlacementPhase, Subject};
+use crate::error::Result;
+use crate::web::State;
+use crate::web::extract::{Flash, Viewer};
+use crate::web::layout::{page, public_page};
+use maud::html;
+use poem::web::Data;
+use poem::web::cookie::CookieJar;
+use poem::{IntoResponse, Response, handler};
+
+/// `GET /`: the student goes to their current placement; tutors, referents and
+/// coordinators get their lists.
+///
+/// # Errors
+/// Store failure.
+#[handler]
+pub fn home(state: Data<&State>, viewer: poem::Result<Viewer>, jar: &CookieJar) -> Result<Response> {
+    let Ok(viewer) = viewer else {
+        return Ok(welcome(Flash::take(jar)).into_response());
+    };
+    match viewer.subject {
+        Subject::Student(id) => {
+            let placements = state.store.placements_of_student(id)?;
+            let today = state.clock.today();
+            let current = placements
+                .iter()
+                .find(|p| p.phase(today) == PlacementPhase::Running)
+                .or(placements.first());
+            match current {
+                Some(p) => {
+                    if let Some(flash) = viewer.flash {
+                        flash.set(jar);
+                    }
+                    Ok(see_other(&placement_url(p.id)))
+                }
+                None => Ok(page(
+                    &viewer,
+                    "Mes PFMP",
+                    None,
+                    html! {
+                        p { "Aucune période de formation en milieu professionnel ne vous est encore attribuée." }
+                        p { "Votre enseignant référent l'ajoutera dès que votre entreprise d'accueil sera connue." }
+                    },
+                )
+                .into_response()),
+            }
+        }
+        Subject::Tutor(id) => tutor::tutor_home(&state, &viewer, id),
+        Subject::Teacher(id) => referent::referent_home(&state, &viewer, id),
+        Subject::Coordinator(_) => coordination::coordination_home(&state, &viewer),
+    }
+}
+
+fn welcome(flash: Option<Flash>) -> maud::Markup {
+    public_page(
+        "Bienvenue sur Livret",
+        flash,
+        html! {
+            p { "Livret est le livret de suivi des périodes de formation en milieu professionnel (PFMP) de l'établissement : journal de bord, fiches activités et suivi des compétences, partagés entre l'élève, le tuteur en entreprise et l'enseignant référent." }
+            p { "Pour accéder à votre espace, ouvrez le lien personnel que l'établissement vous a envoyé par e-mail." }
+        },
+    )
+}

@@ -1,0 +1,60 @@
+//! The referent teacher's home: the students they follow, per placement, with the
+//! number of logbook entries and of sheets waiting for the tutor.
+
+use super::{PlacementView, placement_url};
+use crate::domain::{SheetStatus, TeacherId, text};
+use crate::error::Result;
+use crate::web::State;
+use crate::web::extract::Viewer;
+use crate::web::layout::{count, page};
+use maud::html;
+use poem::{IntoResponse, Response};
+
+/// The referent's placements, latest start first.
+///
+/// # Errors
+/// Store failure.
+pub fn referent_home(state: &State, viewer: &Viewer, id: TeacherId) -> Result<Response> {
+    let today = state.clock.today();
+    let mut rows = Vec::new();
+    for p in state.store.placements_of_referent(id)? {
+        let waiting = state
+            .store
+            .sheets(p.id)?
+            .iter()
+            .filter(|s| s.status == SheetStatus::Submitted)
+            .count();
+        let entries = state.store.logbook_count(p.id)?;
+        rows.push((PlacementView::load(&state.store, p)?, entries, waiting));
+    }
+    let body = html! {
+        @if rows.is_empty() {
+            p { "Aucune PFMP ne vous est attribuée comme référent pour le moment." }
+        }
+        ul.cards {
+            @for (v, entries, waiting) in &rows {
+                li.card {
+                    a.card-link href=(placement_url(v.placement.id)) {
+                        strong { (v.student.name.full()) }
+                        span.muted { " — " (v.class.name) }
+                    }
+                    p { (v.company.name) ", tuteur : " (v.tutor.name.full()) }
+                    p.muted {
+                        "Du " (text::date_short(v.placement.start)) " au " (text::date_short(v.placement.end))
+                        " · " (v.placement.phase(today).label())
+                    }
+                    p {
+                        (count(*entries, "entrée", "entrées")) " au journal"
+                        " · "
+                        @if *waiting > 0 {
+                            span.badge.todo { (count(*waiting, "fiche en attente du tuteur", "fiches en attente du tuteur")) }
+                        } @else {
+                            "aucune fiche en attente du tuteur"
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(page(viewer, "Mes élèves", None, body).into_response())
+}

@@ -1,0 +1,540 @@
+//! Activity sheets (fiches activités): list, create, edit and submit (student), read
+//! and complete (tutor), read (referent, coordinator).
+
+use super::{PlacementView, parse_id, placement_url, see_other};
+use crate::auth::permissions;
+use crate::domain::activity::{
+    ActivitySheetInput, BODY_MAX_CHARS, COMMENT_MAX_CHARS, SheetContent, TITLE_MAX_CHARS,
+    check_submittable, validate_comment, validate_sheet,
+};
+use crate::domain::{
+    ActivitySheet, ActivitySheetId, FieldErrors, Placement, Referential, SheetStatus, Subject,
+    TutorComment, text,
+};
+use crate::error::{Error, Result};
+use crate::web::State;
+use crate::web::extract::{Flash, FormData, Viewer};
+use crate::web::layout::{csrf_field, described_by, error_summary, field_error, multiline, page};
+use maud::{Markup, html};
+use poem::http::StatusCode;
+use poem::web::cookie::CookieJar;
+use poem::web::{Data, Path};
+use poem::{IntoResponse, Response, handler};
+
+fn sheets_url(p: &Placement) -> String {
+    format!("{}/fiches", placement_url(p.id))
+}
+
+fn sheet_url(p: &Placement, id: ActivitySheetId) -> String {
+    format!("{}/fiches/{id}", placement_url(p.id))
+}
+
+fn referential_of(state: &State, p: &Placement) -> Result<Referential> {
+    let student = state
+        .store
+        .student(p.student)?
+        .ok_or_else(|| Error::Internal("élève absent".into()))?;
+    let class = state
+        .store
+        .class(student.class)?
+        .ok_or_else(|| Error::Internal("classe absente".into()))?;
+    state.referential(&class.diploma)
+}
+
+fn status_badge(status: SheetStatus) -> Markup {
+    let class = match status {
+        SheetStatus::Draft => "badge draft",
+        SheetStatus::Submitted => "badge todo",
+        SheetStatus::SeenByTutor => "badge done",
+    };
+    html! { span class=(class) { (status.label()) } }
+}
+
+/// `GET /stages/:id/fiches`: the sheets, latest day first (drafts only for the student).
+///
+/// # Errors
+/// 404 when the placement is not this person's; store failure.
+#[handler]
+pub fn sheet_list(state: Data<&State>, viewer: Viewer, Path(id): Path<String>) -> Result<Response> {
+    let p = permissions::visible_placement(&state.store, &viewer.subject, parse_id(&id)?)?;
+    let sheets: Vec<ActivitySheet> = state
+        .store
+        .sheets(p.id)?
+        .into_iter()
+        .filter(|s| permissions::may_see_sheet(&viewer.subject, s))
+        .collect();
+    let is_student = matches!(viewer.subject, Subject::Student(_));
+    let title = if is_student {
+        "Fiches activités".to_string()
+    } else {
+        let v = PlacementView::load(&state.store, p.clone())?;
+        format!("Fiches activités de {}", v.student.name.full())
+    };
+    let body = html! {
+        @if is_student && p.start <= state.clock.today() {
+            a.button.primary href=(format!("{}/nouvelle", sheets_url(&p))) { "Nouvelle fiche activité" }
+        }
+        @if sheets.is_empty() {
+            p.muted { "Aucune fiche activité pour le moment." }
+        }
+        ul.cards {
+            @for s in &sheets {
+                li.card {
+                    a.card-link href=(sheet_url(&p, s.id)) { strong { (s.title) } }
+                    p.muted { (text::date_long(s.date)) }
+                    p { (status_badge(s.status)) " " span.codes { (s.competencies.join(" · ")) } }
+                }
+            }
+        }
+    };
+    let back = placement_url(p.id);
+    Ok(page(&viewer, &title, Some((&back, "Retour à la période")), body).into_response())
+}
+
+fn sheet_form(
+    viewer: &Viewer,
+    action: &str,
+    referential: &Referential,
+    input: &ActivitySheetInput,
+    errors: &FieldErrors,
+    placement: &Placement,
+    today: jiff::civil::Date,
+) -> Markup {
+    let err = |f: &str| errors.get(f).map(|_| "true");
+    html! {
+        (error_summary(errors))
+        form.stack method="post" action=(action) novalidate {
+            (csrf_field(viewer))
+            label for="title" { "Titre de l'activité" }
+            (field_error(errors, "title"))
+            input #title type="text" name="title" value=(input.title) required maxlength=(TITLE_MAX_CHARS)
+                placeholder="Ex. : pose d'un tableau divisionnaire"
+                aria-invalid=[err("title")] aria-describedby=[described_by(errors, "title")];
+            label for="date" { "Date" }
+            (field_error(errors, "date"))
+            input #date type="date" name="date" value=(input.date) required
+                min=(placement.start.to_string()) max=(placement.end.min(today).to_string())
+                aria-invalid=[err("date")] aria-describedby=[described_by(errors, "date")];
+            label for="context" { "Contexte" span.hint { " (chantier, client, situation)" } }
+            (field_error(errors, "context"))
+            textarea #context name="context" rows="3" maxlength=(BODY_MAX_CHARS)
+                aria-invalid=[err("context")] aria-describedby=[described_by(errors, "context")] { (input.context) }
+            label for="work_done" { "Ce que j'ai réalisé" span.hint { " (étapes, rôle, résultat)" } }
+            (field_error(errors, "work_done"))
+            textarea #work_done name="work_done" rows="6" required maxlength=(BODY_MAX_CHARS)
+                aria-invalid=[err("work_done")] aria-describedby=[described_by(errors, "work_done")] { (input.work_done) }
+            label for="tools" { "Outils et matériels utilisés" }
+            (field_error(errors, "tools"))
+            textarea #tools name="tools" rows="3" maxlength=(BODY_MAX_CHARS)
+                aria-invalid=[err("tools")] aria-describedby=[described_by(errors, "tools")] { (input.tools) }
+            fieldset.competencies aria-describedby=[described_by(errors, "competencies")] {
+                legend { "Compétences mobilisées" span.hint { " (" (referential.short_name) ")" } }
+                (field_error(errors, "competencies"))
+                @for c in &referential.competencies {
+                    @let open = input.competencies.contains(&c.code)
+                        || c.criteria.iter().any(|k| input.criteria.contains(&k.code));
+                    details open[open] {
+                        summary { strong { (c.code) } " " (c.title) }
+                        label.check {
+                            input type="checkbox" name="competencies" value=(c.code)
+                                checked[input.competencies.contains(&c.code)];
+                            " Compétence mobilisée"
+                        }
+                        @if !c.criteria.is_empty() {
+                            p.hint { "Critères d'évaluation concernés :" }
+                            @for k in &c.criteria {
+                                label.check.criterion {
+                                    input type="checkbox" name="criteria" value=(k.code)
+                                        checked[input.criteria.contains(&k.code)];
+                                    " " span.code { (k.code) } " " (k.title)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            div.buttons {
+                button.primary type="submit" name="action" value="submit" { "Envoyer au tuteur" }
+                button type="submit" name="action" value="draft" { "Enregistrer le brouillon" }
+            }
+        }
+    }
+}
+
+fn input_of(form: &FormData) -> ActivitySheetInput {
+    ActivitySheetInput {
+        title: form.get("title").to_string(),
+        date: form.get("date").to_string(),
+        context: form.get("context").to_string(),
+        work_done: form.get("work_done").to_string(),
+        tools: form.get("tools").to_string(),
+        competencies: form.all("competencies"),
+        criteria: form.all("criteria"),
+    }
+}
+
+/// Checks the form and, when "Envoyer au tuteur" was pressed, that it may be sent.
+fn check_form(
+    form: &FormData,
+    input: &ActivitySheetInput,
+    p: &Placement,
+    referential: &Referential,
+    today: jiff::civil::Date,
+) -> std::result::Result<(SheetContent, bool), FieldErrors> {
+    let content = validate_sheet(input, p, referential, today)?;
+    let submit = form.get("action") == "submit";
+    if submit {
+        check_submittable(&content)?;
+    }
+    Ok((content, submit))
+}
+
+fn form_page(
+    viewer: &Viewer,
+    p: &Placement,
+    title: &str,
+    action: &str,
+    referential: &Referential,
+    input: &ActivitySheetInput,
+    errors: &FieldErrors,
+    today: jiff::civil::Date,
+) -> Markup {
+    let back = sheets_url(p);
+    page(
+        viewer,
+        title,
+        Some((&back, "Fiches activités")),
+        sheet_form(viewer, action, referential, input, errors, p, today),
+    )
+}
+
+/// `GET /stages/:id/fiches/nouvelle`: the empty sheet form.
+///
+/// # Errors
+/// 404 unless this is the student's own placement; store failure.
+#[handler]
+pub fn sheet_new(state: Data<&State>, viewer: Viewer, Path(id): Path<String>) -> Result<Response> {
+    let p = permissions::own_placement(&state.store, &viewer.subject, parse_id(&id)?)?;
+    let referential = referential_of(&state, &p)?;
+    let today = state.clock.today();
+    let input = ActivitySheetInput {
+        date: if p.contains(today) { today.to_string() } else { String::new() },
+        ..Default::default()
+    };
+    let action = sheets_url(&p);
+    Ok(form_page(&viewer, &p, "Nouvelle fiche activité", &action, &referential, &input, &FieldErrors::default(), today).into_response())
+}
+
+/// `POST /stages/:id/fiches`: creates a sheet, as a draft or sent to the tutor.
+///
+/// # Errors
+/// 404 unless this is the student's own placement; 403 without a valid anti-CSRF
+/// token; store failure.
+#[handler]
+pub async fn sheet_create(
+    state: Data<&State>,
+    viewer: Viewer,
+    jar: &CookieJar,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response> {
+    viewer.check_csrf(&form)?;
+    let p = permissions::own_placement(&state.store, &viewer.subject, parse_id(&id)?)?;
+    let referential = referential_of(&state, &p)?;
+    let today = state.clock.today();
+    let input = input_of(&form);
+    match check_form(&form, &input, &p, &referential, today) {
+        Ok((c, submit)) => {
+            let now = state.clock.now();
+            let sheet = ActivitySheet {
+                id: ActivitySheetId::new(),
+                placement: p.id,
+                title: c.title,
+                date: c.date,
+                context: c.context,
+                work_done: c.work_done,
+                tools: c.tools,
+                competencies: c.competencies,
+                criteria: c.criteria,
+                status: if submit { SheetStatus::Submitted } else { SheetStatus::Draft },
+                tutor_comment: None,
+                created_at: now,
+                updated_at: now,
+                submitted_at: submit.then_some(now),
+            };
+            state.store.insert_sheet(&sheet).await?;
+            if submit { Flash::SheetSubmitted } else { Flash::SheetSaved }.set(jar);
+            Ok(see_other(&sheet_url(&p, sheet.id)))
+        }
+        Err(errors) => {
+            let action = sheets_url(&p);
+            Ok(form_page(&viewer, &p, "Nouvelle fiche activité", &action, &referential, &input, &errors, today)
+                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+                .into_response())
+        }
+    }
+}
+
+fn load_sheet(state: &State, viewer: &Viewer, pid: &str, sid: &str) -> Result<(Placement, ActivitySheet)> {
+    let p = permissions::visible_placement(&state.store, &viewer.subject, parse_id(pid)?)?;
+    let sheet = state
+        .store
+        .sheet(p.id, parse_id(sid)?)?
+        .filter(|s| permissions::may_see_sheet(&viewer.subject, s))
+        .ok_or(Error::NotFound)?;
+    Ok((p, sheet))
+}
+
+fn sheet_view(viewer: &Viewer, p: &Placement, sheet: &ActivitySheet, referential: &Referential, comment_input: &str, errors: &FieldErrors) -> Markup {
+    let url = sheet_url(p, sheet.id);
+    html! {
+        p { (text::date_long(sheet.date)) " " (status_badge(sheet.status)) }
+        @if matches!(viewer.subject, Subject::Student(_)) && sheet.status == SheetStatus::Draft {
+            div.buttons {
+                a.button href=(format!("{url}/modifier")) { "Modifier" }
+                form method="post" action=(format!("{url}/envoyer")) {
+                    (csrf_field(viewer))
+                    button.primary type="submit" { "Envoyer au tuteur" }
+                }
+            }
+            (field_error(errors, "competencies"))
+        }
+        @if !sheet.context.is_empty() {
+            section.card { h2 { "Contexte" } (multiline(&sheet.context)) }
+        }
+        section.card { h2 { "Ce qui a été réalisé" } (multiline(&sheet.work_done)) }
+        @if !sheet.tools.is_empty() {
+            section.card { h2 { "Outils et matériels" } (multiline(&sheet.tools)) }
+        }
+        section.card {
+            h2 { "Compétences mobilisées" }
+            @if sheet.competencies.is_empty() {
+                p.muted { "Aucune compétence indiquée pour le moment." }
+            }
+            ul.competency-list {
+                @for code in &sheet.competencies {
+                    @if let Some(c) = referential.competency(code) {
+                        li {
+                            strong { (c.code) } " " (c.title)
+                            @let ticked: Vec<_> = c.criteria.iter().filter(|k| sheet.criteria.contains(&k.code)).collect();
+                            @if !ticked.is_empty() {
+                                ul { @for k in ticked { li { span.code { (k.code) } " " (k.title) } } }
+                            }
+                        }
+                    } @else {
+                        li { strong { (code) } " (ne figure plus dans le référentiel)" }
+                    }
+                }
+            }
+        }
+        @if let Some(c) = &sheet.tutor_comment {
+            section.card.tutor-comment {
+                h2 { "Avis du tuteur" }
+                @if c.text.is_empty() { p.muted { "Fiche vue, sans commentaire." } } @else { (multiline(&c.text)) }
+            }
+        }
+        @if matches!(viewer.subject, Subject::Tutor(_)) {
+            (error_summary(errors))
+            form.stack.card method="post" action=(format!("{url}/avis")) {
+                (csrf_field(viewer))
+                h2 { label for="comment" { "Votre avis sur cette activité" } }
+                p.hint { "Complétez si nécessaire ce que l'élève a décrit ; votre avis lui est visible, ainsi qu'à l'enseignant référent." }
+                (field_error(errors, "comment"))
+                textarea #comment name="comment" rows="5" maxlength=(COMMENT_MAX_CHARS)
+                    aria-invalid=[errors.get("comment").map(|_| "true")] aria-describedby=[described_by(errors, "comment")] { (comment_input) }
+                button.primary type="submit" {
+                    @if sheet.status == SheetStatus::SeenByTutor { "Mettre à jour mon avis" } @else { "Marquer comme vue et enregistrer" }
+                }
+            }
+        }
+    }
+}
+
+/// `GET /stages/:id/fiches/:sheet`.
+///
+/// # Errors
+/// 404 when the sheet is not visible to this person; store failure.
+#[handler]
+pub fn sheet_show(state: Data<&State>, viewer: Viewer, Path((pid, sid)): Path<(String, String)>) -> Result<Response> {
+    let (p, sheet) = load_sheet(&state, &viewer, &pid, &sid)?;
+    let referential = referential_of(&state, &p)?;
+    let comment = sheet.tutor_comment.as_ref().map_or("", |c| c.text.as_str()).to_string();
+    let back = sheets_url(&p);
+    let body = sheet_view(&viewer, &p, &sheet, &referential, &comment, &FieldErrors::default());
+    Ok(page(&viewer, &sheet.title, Some((&back, "Fiches activités")), body).into_response())
+}
+
+/// `GET /stages/:id/fiches/:sheet/modifier`: the form of a draft.
+///
+/// # Errors
+/// 404 unless it is the student's own draft; store failure.
+#[handler]
+pub fn sheet_edit(state: Data<&State>, viewer: Viewer, Path((pid, sid)): Path<(String, String)>) -> Result<Response> {
+    let p = permissions::own_placement(&state.store, &viewer.subject, parse_id(&pid)?)?;
+    let sheet = state.store.sheet(p.id, parse_id(&sid)?)?.ok_or(Error::NotFound)?;
+    if sheet.status != SheetStatus::Draft {
+        return Ok(see_other(&sheet_url(&p, sheet.id)));
+    }
+    let referential = referential_of(&state, &p)?;
+    let action = sheet_url(&p, sheet.id);
+    let input = ActivitySheetInput::from_sheet(&sheet);
+    Ok(form_page(&viewer, &p, "Modifier la fiche", &action, &referential, &input, &FieldErrors::default(), state.clock.today()).into_response())
+}
+
+/// `POST /stages/:id/fiches/:sheet`: saves a draft (and sends it when asked).
+///
+/// # Errors
+/// 404 unless it is the student's own sheet; 403 without a valid anti-CSRF token;
+/// store failure.
+#[handler]
+pub async fn sheet_update(
+    state: Data<&State>,
+    viewer: Viewer,
+    jar: &CookieJar,
+    Path((pid, sid)): Path<(String, String)>,
+    form: FormData,
+) -> Result<Response> {
+    viewer.check_csrf(&form)?;
+    let p = permissions::own_placement(&state.store, &viewer.subject, parse_id(&pid)?)?;
+    let sid: ActivitySheetId = parse_id(&sid)?;
+    state.store.sheet(p.id, sid)?.ok_or(Error::NotFound)?;
+    let referential = referential_of(&state, &p)?;
+    let today = state.clock.today();
+    let input = input_of(&form);
+    match check_form(&form, &input, &p, &referential, today) {
+        Ok((c, submit)) => {
+            let now = state.clock.now();
+            let stored = state
+                .store
+                .update_sheet(p.id, sid, |mut s| {
+                    if s.status != SheetStatus::Draft {
+                        return None;
+                    }
+                    s.title = c.title.clone();
+                    s.date = c.date;
+                    s.context = c.context.clone();
+                    s.work_done = c.work_done.clone();
+                    s.tools = c.tools.clone();
+                    s.competencies = c.competencies.clone();
+                    s.criteria = c.criteria.clone();
+                    s.updated_at = now;
+                    if submit {
+                        s.status = SheetStatus::Submitted;
+                        s.submitted_at = Some(now);
+                    }
+                    Some(s)
+                })
+                .await?
+                .ok_or(Error::NotFound)?;
+            if stored.updated_at == now {
+                if submit { Flash::SheetSubmitted } else { Flash::SheetSaved }.set(jar);
+            }
+            Ok(see_other(&sheet_url(&p, sid)))
+        }
+        Err(errors) => {
+            let action = sheet_url(&p, sid);
+            Ok(form_page(&viewer, &p, "Modifier la fiche", &action, &referential, &input, &errors, today)
+                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+                .into_response())
+        }
+    }
+}
+
+/// `POST /stages/:id/fiches/:sheet/envoyer`: sends a draft to the tutor.
+///
+/// # Errors
+/// 404 unless it is the student's own sheet; 403 without a valid anti-CSRF token;
+/// store failure.
+#[handler]
+pub async fn sheet_submit(
+    state: Data<&State>,
+    viewer: Viewer,
+    jar: &CookieJar,
+    Path((pid, sid)): Path<(String, String)>,
+    form: FormData,
+) -> Result<Response> {
+    viewer.check_csrf(&form)?;
+    let p = permissions::own_placement(&state.store, &viewer.subject, parse_id(&pid)?)?;
+    let sheet = state.store.sheet(p.id, parse_id(&sid)?)?.ok_or(Error::NotFound)?;
+    if sheet.status == SheetStatus::Draft && sheet.competencies.is_empty() {
+        let referential = referential_of(&state, &p)?;
+        let mut errors = FieldErrors::default();
+        errors.add(
+            "competencies",
+            "Cochez au moins une compétence mobilisée (bouton « Modifier ») avant d'envoyer la fiche au tuteur.",
+        );
+        let back = sheets_url(&p);
+        let body = sheet_view(&viewer, &p, &sheet, &referential, "", &errors);
+        return Ok(page(&viewer, &sheet.title, Some((&back, "Fiches activités")), body)
+            .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+            .into_response());
+    }
+    let now = state.clock.now();
+    state
+        .store
+        .update_sheet(p.id, sheet.id, |mut s| {
+            (s.status == SheetStatus::Draft && !s.competencies.is_empty()).then(|| {
+                s.status = SheetStatus::Submitted;
+                s.submitted_at = Some(now);
+                s
+            })
+        })
+        .await?;
+    Flash::SheetSubmitted.set(jar);
+    Ok(see_other(&sheet_url(&p, sheet.id)))
+}
+
+/// `POST /stages/:id/fiches/:sheet/avis`: the tutor's comment; marks the sheet as seen.
+///
+/// # Errors
+/// 404 unless this tutor's student's submitted sheet; 403 without a valid anti-CSRF
+/// token; store failure.
+#[handler]
+pub async fn sheet_review(
+    state: Data<&State>,
+    viewer: Viewer,
+    jar: &CookieJar,
+    Path((pid, sid)): Path<(String, String)>,
+    form: FormData,
+) -> Result<Response> {
+    viewer.check_csrf(&form)?;
+    let p = permissions::tutored_placement(&state.store, &viewer.subject, parse_id(&pid)?)?;
+    let sheet = state
+        .store
+        .sheet(p.id, parse_id(&sid)?)?
+        .filter(|s| s.status != SheetStatus::Draft)
+        .ok_or(Error::NotFound)?;
+    let Subject::Tutor(tutor) = viewer.subject else {
+        return Err(Error::NotFound);
+    };
+    match validate_comment(form.get("comment")) {
+        Ok(text) => {
+            let now = state.clock.now();
+            state
+                .store
+                .update_sheet(p.id, sheet.id, |mut s| {
+                    if s.status == SheetStatus::Draft {
+                        return None;
+                    }
+                    s.status = SheetStatus::SeenByTutor;
+                    s.tutor_comment = Some(TutorComment {
+                        text: text.clone(),
+                        tutor,
+                        at: now,
+                    });
+                    Some(s)
+                })
+                .await?;
+            Flash::ReviewSaved.set(jar);
+            Ok(see_other(&sheet_url(&p, sheet.id)))
+        }
+        Err(errors) => {
+            let referential = referential_of(&state, &p)?;
+            let back = sheets_url(&p);
+            let body = sheet_view(&viewer, &p, &sheet, &referential, form.get("comment"), &errors);
+            Ok(page(&viewer, &sheet.title, Some((&back, "Fiches activités")), body)
+                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+                .into_response())
+        }
+    }
+}

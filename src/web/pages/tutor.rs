@@ -1,0 +1,55 @@
+//! The tutor's home: the students placed with them ("Mes stagiaires").
+
+use super::{PlacementView, placement_url};
+use crate::domain::{SheetStatus, TutorId, text};
+use crate::error::Result;
+use crate::web::State;
+use crate::web::extract::Viewer;
+use crate::web::layout::{count, page};
+use maud::html;
+use poem::{IntoResponse, Response};
+
+/// The list of the tutor's placements, each with what waits for their review.
+///
+/// # Errors
+/// Store failure.
+pub fn tutor_home(state: &State, viewer: &Viewer, id: TutorId) -> Result<Response> {
+    let today = state.clock.today();
+    let mut cards = Vec::new();
+    for p in state.store.placements_of_tutor(id)? {
+        let to_review = state
+            .store
+            .sheets(p.id)?
+            .iter()
+            .filter(|s| s.status == SheetStatus::Submitted)
+            .count();
+        let entries = state.store.logbook_count(p.id)?;
+        cards.push((PlacementView::load(&state.store, p)?, entries, to_review));
+    }
+    let body = html! {
+        @if cards.is_empty() {
+            p { "Aucun stagiaire ne vous est confié pour le moment." }
+        }
+        ul.cards {
+            @for (v, entries, to_review) in &cards {
+                li.card {
+                    a.card-link href=(placement_url(v.placement.id)) {
+                        strong { (v.student.name.full()) }
+                        span.muted { " — " (v.class.name) }
+                    }
+                    p.muted {
+                        "Du " (text::date_short(v.placement.start)) " au " (text::date_short(v.placement.end))
+                        " · " (v.placement.phase(today).label())
+                    }
+                    p {
+                        (count(*entries, "entrée", "entrées")) " au journal de bord"
+                        @if *to_review > 0 {
+                            " · " span.badge.todo { (count(*to_review, "fiche à relire", "fiches à relire")) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(page(viewer, "Mes stagiaires", None, body).into_response())
+}

@@ -1,0 +1,48 @@
+//! Every URL of Livret, in one place (STYLE.md habit 1), grouped by page family.
+
+use super::pages::{access, home, logbook, placement, sheets};
+use super::{State, assets, middleware};
+use crate::error::Error;
+use poem::middleware::{Compression, CookieJarManager};
+use poem::{Endpoint, EndpointExt, Route, get, handler, post};
+
+/// `GET /healthz`: 200 once the store is open (the app is only built after).
+#[handler]
+fn healthz() -> &'static str {
+    "ok"
+}
+
+/// The whole application.
+pub fn routes(state: State) -> impl Endpoint {
+    let guard = middleware::Guard {
+        public_origin: state.config.public_url.clone(),
+        max_body_bytes: state.config.max_body_bytes,
+    };
+    Route::new()
+        // Public: health check, assets, personal links, home/welcome.
+        .at("/healthz", get(healthz))
+        .at("/assets/:file", get(assets::asset))
+        .at("/acces/:token", get(access::access_show).post(access::access_open))
+        .at("/", get(home::home))
+        // Signed in.
+        .at("/deconnexion", post(access::signout))
+        // A placement and its portfolio (who may see what: auth::permissions).
+        .at("/stages/:id", get(placement::placement_show))
+        .at("/stages/:id/journal", get(logbook::logbook_list).post(logbook::logbook_save))
+        .at("/stages/:id/journal/nouvelle", get(logbook::logbook_new))
+        .at("/stages/:id/fiches", get(sheets::sheet_list).post(sheets::sheet_create))
+        .at("/stages/:id/fiches/nouvelle", get(sheets::sheet_new))
+        .at("/stages/:id/fiches/:sheet", get(sheets::sheet_show).post(sheets::sheet_update))
+        .at("/stages/:id/fiches/:sheet/modifier", get(sheets::sheet_edit))
+        .at("/stages/:id/fiches/:sheet/envoyer", post(sheets::sheet_submit))
+        .at("/stages/:id/fiches/:sheet/avis", post(sheets::sheet_review))
+        .catch_error(|_: poem::error::NotFoundError| async { Error::NotFound.into_response_page() })
+        .catch_error(|_: poem::error::MethodNotAllowedError| async {
+            Error::NotFound.into_response_page()
+        })
+        .with(CookieJarManager::new())
+        .with(Compression::new())
+        .data(state)
+        .around(move |ep, req| middleware::guard(ep, req, guard.clone()))
+        .map_to_response()
+}

@@ -19,6 +19,42 @@ pub struct Cli {
 pub enum Command {
     /// Lance le service web.
     Serve(ServeArgs),
+    /// Vérifie que le service local répond sur /healthz (code de sortie 0 si oui) ;
+    /// sert au HEALTHCHECK de l'image Docker, qui n'a ni curl ni shell.
+    Healthcheck(HealthcheckArgs),
+}
+
+/// Options of `livret healthcheck`.
+#[derive(Parser, Debug, Clone)]
+pub struct HealthcheckArgs {
+    /// Adresse d'écoute du service (0.0.0.0 est interrogé sur 127.0.0.1).
+    #[arg(long, env = "LIVRET_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+}
+
+impl HealthcheckArgs {
+    /// Asks `GET /healthz` of the local service; true on a 200 answer within 3 s.
+    pub fn check(&self) -> bool {
+        use std::io::{Read, Write};
+        let mut addr = self.listen;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        let timeout = std::time::Duration::from_secs(3);
+        let Ok(mut stream) = std::net::TcpStream::connect_timeout(&addr, timeout) else {
+            return false;
+        };
+        let _ = stream.set_read_timeout(Some(timeout));
+        let _ = stream.set_write_timeout(Some(timeout));
+        if stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            .is_err()
+        {
+            return false;
+        }
+        let mut head = [0u8; 12];
+        stream.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.1 200")
+    }
 }
 
 /// Options of `livret serve`.

@@ -134,7 +134,8 @@ pub fn school(today: Date, zone: &jiff::tz::TimeZone) -> SchoolSeed {
         start,
         end,
         objectives: vec![
-            "Participer à l'installation d'un réseau de communication dans un local tertiaire.".into(),
+            "Participer à l'installation d'un réseau de communication dans un local tertiaire."
+                .into(),
             "Paramétrer des équipements domotiques sous la conduite du tuteur.".into(),
         ],
     };
@@ -146,7 +147,9 @@ pub fn school(today: Date, zone: &jiff::tz::TimeZone) -> SchoolSeed {
         referent: referent.id,
         start: days(monday, 21),
         end: days(monday, 21 + 25),
-        objectives: vec!["Objectifs à préciser avec le tuteur lors de la visite de début de période.".into()],
+        objectives: vec![
+            "Objectifs à préciser avec le tuteur lors de la visite de début de période.".into(),
+        ],
     };
 
     let week: Vec<Date> = (1..=10)

@@ -59,8 +59,9 @@ pub async fn open(config: Config, clock: Clock) -> Result<web::State> {
 /// # Errors
 /// See [`open`]; the address cannot be bound.
 pub async fn serve(config: Config, demo: bool) -> Result<()> {
-    let clock = Clock::system(&config.time_zone)
-        .map_err(|e| Error::Internal(format!("fuseau horaire {} inconnu : {e}", config.time_zone)))?;
+    let clock = Clock::system(&config.time_zone).map_err(|e| {
+        Error::Internal(format!("fuseau horaire {} inconnu : {e}", config.time_zone))
+    })?;
     let state = open(config.clone(), clock).await?;
     if demo {
         for line in demo::prepare(&state).await? {
@@ -75,9 +76,15 @@ pub async fn serve(config: Config, demo: bool) -> Result<()> {
         config.data.display()
     );
     poem::Server::new(listener)
-        .run_with_graceful_shutdown(app, shutdown_signal(), Some(std::time::Duration::from_secs(10)))
+        .run_with_graceful_shutdown(
+            app,
+            shutdown_signal(),
+            Some(std::time::Duration::from_secs(10)),
+        )
         .await
-        .map_err(|e| Error::Internal(format!("impossible d'écouter sur {} : {e}", config.listen)))?;
+        .map_err(|e| {
+            Error::Internal(format!("impossible d'écouter sur {} : {e}", config.listen))
+        })?;
     state.store.flush().await?;
     Ok(())
 }
@@ -86,13 +93,14 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = ctrl_c.await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = ctrl_c => {},
             _ = term.recv() => {},
@@ -103,4 +111,3 @@ async fn shutdown_signal() {
         let _ = ctrl_c.await;
     }
 }
-

@@ -15,6 +15,12 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => livret::serve(args.config(), args.demo).await?,
+        Command::Healthcheck(args) => {
+            if !args.check() {
+                eprintln!("livret ne répond pas sur http://{}/healthz", args.listen);
+                std::process::exit(1);
+            }
+        }
     }
     Ok(())
 }

@@ -52,7 +52,11 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
 ///
 /// # Errors
 /// Store failure.
-pub async fn issue_link(store: &Store, clock: &Clock, subject: Subject) -> Result<String, StoreError> {
+pub async fn issue_link(
+    store: &Store,
+    clock: &Clock,
+    subject: Subject,
+) -> Result<String, StoreError> {
     let (kind, days) = match subject {
         Subject::Tutor(_) => (AccessKind::TutorAccess, TUTOR_ACCESS_DAYS),
         _ => (AccessKind::SignIn, SIGN_IN_LINK_DAYS),
@@ -76,7 +80,11 @@ pub async fn issue_link(store: &Store, clock: &Clock, subject: Subject) -> Resul
 ///
 /// # Errors
 /// Store failure.
-pub fn check_link(store: &Store, clock: &Clock, secret: &str) -> Result<Option<AccessToken>, StoreError> {
+pub fn check_link(
+    store: &Store,
+    clock: &Clock,
+    secret: &str,
+) -> Result<Option<AccessToken>, StoreError> {
     if secret.len() > 100 {
         return Ok(None);
     }
@@ -89,7 +97,12 @@ pub fn check_link(store: &Store, clock: &Clock, secret: &str) -> Result<Option<A
 ///
 /// # Errors
 /// Store failure.
-pub async fn open_session(store: &Store, clock: &Clock, subject: Subject, not_after: Timestamp) -> Result<String, StoreError> {
+pub async fn open_session(
+    store: &Store,
+    clock: &Clock,
+    subject: Subject,
+    not_after: Timestamp,
+) -> Result<String, StoreError> {
     let secret = new_secret();
     let now = clock.now();
     let expires = now
@@ -102,7 +115,9 @@ pub async fn open_session(store: &Store, clock: &Clock, subject: Subject, not_af
         created: now,
         expires,
     };
-    store.insert_session(&hash_secret(&secret), &session).await?;
+    store
+        .insert_session(&hash_secret(&secret), &session)
+        .await?;
     Ok(secret)
 }
 
@@ -110,7 +125,11 @@ pub async fn open_session(store: &Store, clock: &Clock, subject: Subject, not_af
 ///
 /// # Errors
 /// Store failure.
-pub fn find_session(store: &Store, clock: &Clock, secret: &str) -> Result<Option<Session>, StoreError> {
+pub fn find_session(
+    store: &Store,
+    clock: &Clock,
+    secret: &str,
+) -> Result<Option<Session>, StoreError> {
     if secret.len() > 100 {
         return Ok(None);
     }

@@ -2,14 +2,14 @@
 //! student, linked to the referential's competencies, then read and completed by the
 //! tutor (spec, module "Dossier de l'élève").
 
+use super::FieldErrors;
 use super::ids::*;
 use super::logbook::parse_date;
 use super::placement::Placement;
 use super::referential::Referential;
 use super::text;
-use super::FieldErrors;
-use jiff::civil::Date;
 use jiff::Timestamp;
+use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 /// Longest title, in characters.
@@ -236,7 +236,11 @@ pub fn check_submittable(content: &SheetContent) -> Result<(), FieldErrors> {
             "Cochez au moins une compétence mobilisée avant d'envoyer la fiche au tuteur.",
         );
     }
-    if errors.is_empty() { Ok(()) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
 }
 
 /// Checks a tutor comment (optional, ≤ [`COMMENT_MAX_CHARS`]) and cleans it.
@@ -247,5 +251,9 @@ pub fn validate_comment(input: &str) -> Result<String, FieldErrors> {
     let mut errors = FieldErrors::default();
     let text = text::clean(input);
     text::check(&mut errors, "comment", &text, false, COMMENT_MAX_CHARS);
-    if errors.is_empty() { Ok(text) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(text)
+    } else {
+        Err(errors)
+    }
 }

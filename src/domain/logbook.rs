@@ -1,11 +1,11 @@
 //! The logbook (journal de bord): what the student did each day of the placement.
 
+use super::FieldErrors;
 use super::ids::*;
 use super::placement::Placement;
 use super::text;
-use super::FieldErrors;
-use jiff::civil::Date;
 use jiff::Timestamp;
+use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -56,7 +56,7 @@ impl Hours {
             } else {
                 m.parse().map_err(|_| bad())?
             };
-            if m >= 60 || m % 15 != 0 {
+            if m >= 60 || !m.is_multiple_of(15) {
                 return Err("Les minutes doivent valoir 0, 15, 30 ou 45.".into());
             }
             (h, m / 15)
@@ -238,7 +238,17 @@ mod tests {
 
     #[test]
     fn hours_refuse_out_of_range_and_odd_fractions() {
-        for s in ["", "25", "24,25", "7,3", "7h10", "-1", "abc", "7h60", "99999999999"] {
+        for s in [
+            "",
+            "25",
+            "24,25",
+            "7,3",
+            "7h10",
+            "-1",
+            "abc",
+            "7h60",
+            "99999999999",
+        ] {
             assert!(Hours::parse(s).is_err(), "{s}");
         }
     }

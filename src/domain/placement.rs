@@ -49,6 +49,18 @@ impl Placement {
         }
     }
 
+    /// Sort key putting, on `day`, running placements first, then upcoming ones (soonest
+    /// first), then finished ones (most recent first): the order in which a tutor or a
+    /// referent wants to see them.
+    pub fn attention_order(&self, day: Date) -> (u8, i32) {
+        let days = |d: Date| i32::from(d.year()) * 400 + i32::from(d.day_of_year());
+        match self.phase(day) {
+            PlacementPhase::Running => (0, days(self.end)),
+            PlacementPhase::Upcoming => (1, days(self.start)),
+            PlacementPhase::Finished => (2, -days(self.end)),
+        }
+    }
+
     /// True when `day` is between the first and the last day, both included.
     pub fn contains(&self, day: Date) -> bool {
         self.phase(day) == PlacementPhase::Running

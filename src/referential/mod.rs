@@ -10,10 +10,7 @@ use std::collections::HashSet;
 use std::fmt;
 
 /// The referential files compiled into the binary, by file name.
-const SHIPPED: &[(&str, &str)] = &[(
-    "bacpro-melec.toml",
-    include_str!("bacpro-melec.toml"),
-)];
+const SHIPPED: &[(&str, &str)] = &[("bacpro-melec.toml", include_str!("bacpro-melec.toml"))];
 
 /// One problem in a referential file, with the 1-based line it is on when known.
 #[derive(Debug, Clone, PartialEq, Eq)]

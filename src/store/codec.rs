@@ -3,8 +3,8 @@
 //! The version byte is what lets a record written today be read after a field is
 //! added: the reader of version N+1 still knows how to decode (and upgrade) version N.
 
-use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 /// A value kept in the store.
 pub trait Record: Serialize + DeserializeOwned {
@@ -130,12 +130,20 @@ mod tests {
         fn upgrade(version: u8, bytes: &[u8]) -> Result<Self, CodecError> {
             match version {
                 1 => {
-                    let old: V1 = postcard::from_bytes(bytes).map_err(|source| {
-                        CodecError::Postcard { kind: "test", source }
-                    })?;
-                    Ok(V2 { a: old.a, b: String::new() })
+                    let old: V1 =
+                        postcard::from_bytes(bytes).map_err(|source| CodecError::Postcard {
+                            kind: "test",
+                            source,
+                        })?;
+                    Ok(V2 {
+                        a: old.a,
+                        b: String::new(),
+                    })
                 }
-                v => Err(CodecError::UnknownVersion { kind: "test", version: v }),
+                v => Err(CodecError::UnknownVersion {
+                    kind: "test",
+                    version: v,
+                }),
             }
         }
     }
@@ -144,8 +152,18 @@ mod tests {
     fn an_older_version_is_upgraded_on_read() {
         let mut old = vec![1u8];
         old.extend(postcard::to_stdvec(&V1 { a: 7 }).unwrap());
-        assert_eq!(decode::<V2>(&old).unwrap(), V2 { a: 7, b: String::new() });
-        let new = encode(&V2 { a: 1, b: "x".into() }).unwrap();
+        assert_eq!(
+            decode::<V2>(&old).unwrap(),
+            V2 {
+                a: 7,
+                b: String::new()
+            }
+        );
+        let new = encode(&V2 {
+            a: 1,
+            b: "x".into(),
+        })
+        .unwrap();
         assert_eq!(new[0], 2);
         assert_eq!(decode::<V2>(&new).unwrap().b, "x");
         assert!(matches!(

@@ -196,13 +196,10 @@ impl Store {
     /// # Errors
     /// The error `f` aborted with, or sled failure.
     pub async fn write<T>(&self, f: impl Fn(&Tx<'_>) -> TxResult<T>) -> Result<T> {
-        let out = self
-            .data
-            .transaction(|t| f(&Tx(t)))
-            .map_err(|e| match e {
-                TransactionError::Abort(e) => e,
-                TransactionError::Storage(e) => StoreError::Sled(e),
-            })?;
+        let out = self.data.transaction(|t| f(&Tx(t))).map_err(|e| match e {
+            TransactionError::Abort(e) => e,
+            TransactionError::Storage(e) => StoreError::Sled(e),
+        })?;
         self.flush().await?;
         Ok(out)
     }
@@ -427,7 +424,10 @@ impl Store {
     /// # Errors
     /// sled failure or unreadable record.
     pub fn logbook_entry(&self, id: LogbookEntryId) -> Result<Option<LogbookEntry>> {
-        match self.data.get(keys::key(&[keys::LOGBOOK_ID, id.as_bytes()]))? {
+        match self
+            .data
+            .get(keys::key(&[keys::LOGBOOK_ID, id.as_bytes()]))?
+        {
             Some(k) => self.get(&k),
             None => Ok(None),
         }
@@ -482,8 +482,16 @@ impl Store {
     ///
     /// # Errors
     /// sled failure or unreadable record.
-    pub fn sheet(&self, placement: PlacementId, id: ActivitySheetId) -> Result<Option<ActivitySheet>> {
-        self.get(&keys::key(&[keys::SHEET, placement.as_bytes(), id.as_bytes()]))
+    pub fn sheet(
+        &self,
+        placement: PlacementId,
+        id: ActivitySheetId,
+    ) -> Result<Option<ActivitySheet>> {
+        self.get(&keys::key(&[
+            keys::SHEET,
+            placement.as_bytes(),
+            id.as_bytes(),
+        ]))
     }
 
     /// Replaces a sheet with `update(current)` in one transaction, so two concurrent
@@ -562,7 +570,10 @@ impl Store {
             }
             for s in &seed.students {
                 tx.put(&key(&[STUDENT, s.id.as_bytes()]), s)?;
-                tx.put_raw(&key(&[STUDENT_BY_CLASS, s.class.as_bytes(), s.id.as_bytes()]), &[])?;
+                tx.put_raw(
+                    &key(&[STUDENT_BY_CLASS, s.class.as_bytes(), s.id.as_bytes()]),
+                    &[],
+                )?;
             }
             for t in &seed.teachers {
                 tx.put(&key(&[TEACHER, t.id.as_bytes()]), t)?;
@@ -604,7 +615,7 @@ impl Store {
     /// sled failure or unreadable record.
     pub fn placements(&self) -> Result<Vec<Placement>> {
         let mut all: Vec<Placement> = self.scan(keys::PLACEMENT)?;
-        all.sort_by(|a, b| b.start.cmp(&a.start));
+        all.sort_by_key(|p| std::cmp::Reverse(p.start));
         Ok(all)
     }
 
@@ -614,7 +625,11 @@ impl Store {
     /// # Errors
     /// sled failure.
     pub async fn issue_token(&self, hash: &[u8; 32], token: &AccessToken) -> Result<()> {
-        let of = keys::key(&[keys::TOKEN_OF, &keys::subject(&token.subject), &[token.kind.tag()]]);
+        let of = keys::key(&[
+            keys::TOKEN_OF,
+            &keys::subject(&token.subject),
+            &[token.kind.tag()],
+        ]);
         self.write(|tx| {
             if let Some(old) = tx.get_raw(&of)? {
                 tx.remove(&keys::key(&[keys::TOKEN, &old]))?;
@@ -638,10 +653,11 @@ impl Store {
     /// # Errors
     /// sled failure or unreadable record.
     pub fn token_of(&self, subject: &Subject, kind: AccessKind) -> Result<Option<AccessToken>> {
-        match self
-            .data
-            .get(keys::key(&[keys::TOKEN_OF, &keys::subject(subject), &[kind.tag()]]))?
-        {
+        match self.data.get(keys::key(&[
+            keys::TOKEN_OF,
+            &keys::subject(subject),
+            &[kind.tag()],
+        ]))? {
             Some(hash) => self.get(&keys::key(&[keys::TOKEN, &hash])),
             None => Ok(None),
         }
@@ -677,7 +693,11 @@ impl Store {
     pub async fn delete_session(&self, hash: &[u8; 32]) -> Result<()> {
         self.write(|tx| {
             if let Some(s) = tx.get::<Session>(&keys::key(&[keys::SESSION, hash]))? {
-                tx.remove(&keys::key(&[keys::SESSION_OF, &keys::subject(&s.subject), hash]))?;
+                tx.remove(&keys::key(&[
+                    keys::SESSION_OF,
+                    &keys::subject(&s.subject),
+                    hash,
+                ]))?;
             }
             tx.remove(&keys::key(&[keys::SESSION, hash]))
         })

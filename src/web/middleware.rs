@@ -21,12 +21,19 @@ pub struct Guard {
 fn same_origin(req: &Request, guard: &Guard) -> bool {
     // Browsers send Sec-Fetch-Site on every request; only "same-origin" and "none"
     // (typed URL, bookmark) may change state.
-    if let Some(site) = req.headers().get("sec-fetch-site").and_then(|v| v.to_str().ok())
+    if let Some(site) = req
+        .headers()
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
         && !matches!(site, "same-origin" | "none")
     {
         return false;
     }
-    match req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+    match req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+    {
         None => true,
         Some(origin) => {
             origin == guard.public_origin
@@ -65,15 +72,21 @@ pub async fn guard<E: Endpoint>(next: E, req: Request, guard: Guard) -> poem::Re
     for (name, value) in [
         ("content-security-policy", CSP),
         ("x-content-type-options", "nosniff"),
-        ("referrer-policy", "no-referrer"),
+        ("referrer-policy", "same-origin"),
         ("x-frame-options", "DENY"),
         ("cross-origin-opener-policy", "same-origin"),
-        ("permissions-policy", "camera=(), microphone=(), geolocation=()"),
+        (
+            "permissions-policy",
+            "camera=(), microphone=(), geolocation=()",
+        ),
     ] {
         h.insert(name, HeaderValue::from_static(value));
     }
     if !h.contains_key(header::CACHE_CONTROL) {
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-cache"),
+        );
     }
     Ok(resp)
 }

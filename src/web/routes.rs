@@ -13,7 +13,7 @@ fn healthz() -> &'static str {
 }
 
 /// The whole application.
-pub fn routes(state: State) -> impl Endpoint {
+pub fn routes(state: State) -> impl Endpoint<Output = poem::Response> {
     let guard = middleware::Guard {
         public_origin: state.config.public_url.clone(),
         max_body_bytes: state.config.max_body_bytes,
@@ -22,19 +22,37 @@ pub fn routes(state: State) -> impl Endpoint {
         // Public: health check, assets, personal links, home/welcome.
         .at("/healthz", get(healthz))
         .at("/assets/:file", get(assets::asset))
-        .at("/acces/:token", get(access::access_show).post(access::access_open))
+        .at(
+            "/acces/:token",
+            get(access::access_show).post(access::access_open),
+        )
         .at("/", get(home::home))
         // Signed in.
         .at("/deconnexion", post(access::signout))
         // A placement and its portfolio (who may see what: auth::permissions).
         .at("/stages/:id", get(placement::placement_show))
-        .at("/stages/:id/journal", get(logbook::logbook_list).post(logbook::logbook_save))
+        .at(
+            "/stages/:id/journal",
+            get(logbook::logbook_list).post(logbook::logbook_save),
+        )
         .at("/stages/:id/journal/nouvelle", get(logbook::logbook_new))
-        .at("/stages/:id/fiches", get(sheets::sheet_list).post(sheets::sheet_create))
+        .at(
+            "/stages/:id/fiches",
+            get(sheets::sheet_list).post(sheets::sheet_create),
+        )
         .at("/stages/:id/fiches/nouvelle", get(sheets::sheet_new))
-        .at("/stages/:id/fiches/:sheet", get(sheets::sheet_show).post(sheets::sheet_update))
-        .at("/stages/:id/fiches/:sheet/modifier", get(sheets::sheet_edit))
-        .at("/stages/:id/fiches/:sheet/envoyer", post(sheets::sheet_submit))
+        .at(
+            "/stages/:id/fiches/:sheet",
+            get(sheets::sheet_show).post(sheets::sheet_update),
+        )
+        .at(
+            "/stages/:id/fiches/:sheet/modifier",
+            get(sheets::sheet_edit),
+        )
+        .at(
+            "/stages/:id/fiches/:sheet/envoyer",
+            post(sheets::sheet_submit),
+        )
         .at("/stages/:id/fiches/:sheet/avis", post(sheets::sheet_review))
         .catch_error(|_: poem::error::NotFoundError| async { Error::NotFound.into_response_page() })
         .catch_error(|_: poem::error::MethodNotAllowedError| async {

@@ -81,7 +81,10 @@ pub async fn access_open(
     }
     let secret = auth::open_session(&state.store, &state.clock, link.subject, link.expires).await?;
     jar.add(session_cookie(secure, &secret));
-    tracing::info!(role = link.subject.role_label(), "session ouverte par lien personnel");
+    tracing::info!(
+        role = link.subject.role_label(),
+        "session ouverte par lien personnel"
+    );
     Ok(see_other("/"))
 }
 

@@ -24,11 +24,15 @@ pub fn coordination_home(state: &State, viewer: &Viewer) -> Result<Response> {
         let students = store.students_of_class(c.id)?;
         classes.push((c, referential, students));
     }
+    let mut all = store.placements()?;
+    all.sort_by_key(|p| p.attention_order(today));
     let mut placements = Vec::new();
-    for p in store.placements()? {
+    for p in all {
         placements.push(PlacementView::load(store, p)?);
     }
-    let title = school.as_ref().map_or("Établissement".to_string(), |s| s.name.clone());
+    let title = school
+        .as_ref()
+        .map_or("Établissement".to_string(), |s| s.name.clone());
     let body = html! {
         @if let Some(s) = &school {
             p.muted { (s.address) ", " (s.city) " · UAI " (s.uai) }

@@ -17,7 +17,11 @@ use poem::{IntoResponse, Response, handler};
 /// # Errors
 /// Store failure.
 #[handler]
-pub fn home(state: Data<&State>, viewer: poem::Result<Viewer>, jar: &CookieJar) -> Result<Response> {
+pub fn home(
+    state: Data<&State>,
+    viewer: poem::Result<Viewer>,
+    jar: &CookieJar,
+) -> Result<Response> {
     let Ok(viewer) = viewer else {
         return Ok(welcome(Flash::take(jar)).into_response());
     };

@@ -15,7 +15,12 @@ use poem::web::{Data, Path};
 use poem::{IntoResponse, Response, handler};
 
 /// The logbook page's body: entries newest first, with the total of hours.
-pub fn logbook_view(viewer: &Viewer, placement: &Placement, entries: &[LogbookEntry], today: jiff::civil::Date) -> Markup {
+pub fn logbook_view(
+    viewer: &Viewer,
+    placement: &Placement,
+    entries: &[LogbookEntry],
+    today: jiff::civil::Date,
+) -> Markup {
     let base = placement_url(placement.id);
     let quarters: u32 = entries.iter().map(|e| u32::from(e.hours.quarters())).sum();
     let can_write = matches!(viewer.subject, Subject::Student(_)) && placement.start <= today;
@@ -49,7 +54,11 @@ pub fn logbook_view(viewer: &Viewer, placement: &Placement, entries: &[LogbookEn
 
 fn format_total(quarters: u32) -> String {
     let (h, m) = (quarters / 4, (quarters % 4) * 15);
-    if m == 0 { format!("{h} h") } else { format!("{h} h {m:02}") }
+    if m == 0 {
+        format!("{h} h")
+    } else {
+        format!("{h} h {m:02}")
+    }
 }
 
 /// `GET /stages/:id/journal`.
@@ -57,7 +66,11 @@ fn format_total(quarters: u32) -> String {
 /// # Errors
 /// 404 when the placement is not this person's; store failure.
 #[handler]
-pub fn logbook_list(state: Data<&State>, viewer: Viewer, Path(id): Path<String>) -> Result<Response> {
+pub fn logbook_list(
+    state: Data<&State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response> {
     let p = permissions::visible_placement(&state.store, &viewer.subject, parse_id(&id)?)?;
     let entries = state.store.logbook(p.id)?;
     let title = match viewer.subject {
@@ -72,7 +85,13 @@ pub fn logbook_list(state: Data<&State>, viewer: Viewer, Path(id): Path<String>)
     Ok(page(&viewer, &title, Some((&back, "Retour à la période")), body).into_response())
 }
 
-fn entry_form(viewer: &Viewer, placement: &Placement, input: &LogbookEntryInput, errors: &FieldErrors, today: jiff::civil::Date) -> Markup {
+fn entry_form(
+    viewer: &Viewer,
+    placement: &Placement,
+    input: &LogbookEntryInput,
+    errors: &FieldErrors,
+    today: jiff::civil::Date,
+) -> Markup {
     let base = placement_url(placement.id);
     let max = placement.end.min(today);
     html! {
@@ -109,16 +128,30 @@ fn entry_form(viewer: &Viewer, placement: &Placement, input: &LogbookEntryInput,
 /// # Errors
 /// 404 unless this is the student's own placement; store failure.
 #[handler]
-pub fn logbook_new(state: Data<&State>, viewer: Viewer, Path(id): Path<String>) -> Result<Response> {
+pub fn logbook_new(
+    state: Data<&State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response> {
     let p = permissions::own_placement(&state.store, &viewer.subject, parse_id(&id)?)?;
     let today = state.clock.today();
     let input = LogbookEntryInput {
-        date: if p.contains(today) { today.to_string() } else { String::new() },
+        date: if p.contains(today) {
+            today.to_string()
+        } else {
+            String::new()
+        },
         ..Default::default()
     };
     let back = format!("{}/journal", placement_url(p.id));
     let body = entry_form(&viewer, &p, &input, &FieldErrors::default(), today);
-    Ok(page(&viewer, "Nouvelle entrée", Some((&back, "Journal de bord")), body).into_response())
+    Ok(page(
+        &viewer,
+        "Nouvelle entrée",
+        Some((&back, "Journal de bord")),
+        body,
+    )
+    .into_response())
 }
 
 /// `POST /stages/:id/journal`: checks and stores an entry, then back to the list. On
@@ -145,7 +178,10 @@ pub async fn logbook_save(
     };
     let today = state.clock.today();
     // The form carries a fresh id, so a double submission stores one entry only.
-    let entry_id = form.get("id").parse().unwrap_or_else(|_| LogbookEntryId::new());
+    let entry_id = form
+        .get("id")
+        .parse()
+        .unwrap_or_else(|_| LogbookEntryId::new());
     match validate_entry(&input, &p, today, entry_id, state.clock.now()) {
         Ok(entry) => {
             let (stored, _) = state.store.insert_logbook_entry(&entry).await?;
@@ -158,9 +194,14 @@ pub async fn logbook_save(
         Err(errors) => {
             let back = format!("{}/journal", placement_url(p.id));
             let body = entry_form(&viewer, &p, &input, &errors, today);
-            Ok(page(&viewer, "Nouvelle entrée", Some((&back, "Journal de bord")), body)
-                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
-                .into_response())
+            Ok(page(
+                &viewer,
+                "Nouvelle entrée",
+                Some((&back, "Journal de bord")),
+                body,
+            )
+            .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+            .into_response())
         }
     }
 }

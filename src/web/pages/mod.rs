@@ -39,11 +39,21 @@ impl PlacementView {
     /// [`Error::Internal`] when a record it points to is missing (a broken store).
     pub fn load(store: &Store, placement: Placement) -> Result<PlacementView> {
         let missing = |what: &str| Error::Internal(format!("{what} de la PFMP absent"));
-        let student = store.student(placement.student)?.ok_or_else(|| missing("élève"))?;
-        let class = store.class(student.class)?.ok_or_else(|| missing("classe"))?;
-        let company = store.company(placement.company)?.ok_or_else(|| missing("entreprise"))?;
-        let tutor = store.tutor(placement.tutor)?.ok_or_else(|| missing("tuteur"))?;
-        let referent = store.teacher(placement.referent)?.ok_or_else(|| missing("référent"))?;
+        let student = store
+            .student(placement.student)?
+            .ok_or_else(|| missing("élève"))?;
+        let class = store
+            .class(student.class)?
+            .ok_or_else(|| missing("classe"))?;
+        let company = store
+            .company(placement.company)?
+            .ok_or_else(|| missing("entreprise"))?;
+        let tutor = store
+            .tutor(placement.tutor)?
+            .ok_or_else(|| missing("tuteur"))?;
+        let referent = store
+            .teacher(placement.referent)?
+            .ok_or_else(|| missing("référent"))?;
         Ok(PlacementView {
             placement,
             student,

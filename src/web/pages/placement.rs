@@ -17,7 +17,11 @@ use poem::{IntoResponse, Response, handler};
 /// # Errors
 /// 404 when the placement does not exist or is not this person's; store failure.
 #[handler]
-pub fn placement_show(state: Data<&State>, viewer: Viewer, Path(id): Path<String>) -> Result<Response> {
+pub fn placement_show(
+    state: Data<&State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response> {
     let p = permissions::visible_placement(&state.store, &viewer.subject, parse_id(&id)?)?;
     let today = state.clock.today();
     let entries = state.store.logbook_count(p.id)?;
@@ -27,7 +31,10 @@ pub fn placement_show(state: Data<&State>, viewer: Viewer, Path(id): Path<String
         .into_iter()
         .filter(|s| permissions::may_see_sheet(&viewer.subject, s))
         .collect();
-    let to_review = sheets.iter().filter(|s| s.status == SheetStatus::Submitted).count();
+    let to_review = sheets
+        .iter()
+        .filter(|s| s.status == SheetStatus::Submitted)
+        .count();
     let is_student = matches!(viewer.subject, Subject::Student(_));
     let others = match viewer.subject {
         Subject::Student(sid) => state
@@ -63,7 +70,10 @@ pub fn placement_show(state: Data<&State>, viewer: Viewer, Path(id): Path<String
                 strong { "Fiches activités" }
                 span {
                     (count(sheets.len(), "fiche", "fiches"))
-                    @if to_review > 0 { " · " (to_review) " à relire" }
+                    @if to_review > 0 {
+                        " · " (to_review)
+                        @if is_student { " en attente du tuteur" } @else { " à relire" }
+                    }
                 }
             }
         }

@@ -17,7 +17,9 @@ use poem::{IntoResponse, Response};
 pub fn referent_home(state: &State, viewer: &Viewer, id: TeacherId) -> Result<Response> {
     let today = state.clock.today();
     let mut rows = Vec::new();
-    for p in state.store.placements_of_referent(id)? {
+    let mut placements = state.store.placements_of_referent(id)?;
+    placements.sort_by_key(|p| p.attention_order(today));
+    for p in placements {
         let waiting = state
             .store
             .sheets(p.id)?

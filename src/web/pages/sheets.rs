@@ -91,15 +91,28 @@ pub fn sheet_list(state: Data<&State>, viewer: Viewer, Path(id): Path<String>) -
     Ok(page(&viewer, &title, Some((&back, "Retour à la période")), body).into_response())
 }
 
-fn sheet_form(
-    viewer: &Viewer,
-    action: &str,
-    referential: &Referential,
-    input: &ActivitySheetInput,
-    errors: &FieldErrors,
-    placement: &Placement,
+/// What the sheet form shows: where it posts, against which referential, with which
+/// values and messages.
+struct SheetForm<'a> {
+    title: &'a str,
+    action: &'a str,
+    placement: &'a Placement,
+    referential: &'a Referential,
+    input: &'a ActivitySheetInput,
+    errors: &'a FieldErrors,
     today: jiff::civil::Date,
-) -> Markup {
+}
+
+fn sheet_form(viewer: &Viewer, f: &SheetForm<'_>) -> Markup {
+    let SheetForm {
+        action,
+        placement,
+        referential,
+        input,
+        errors,
+        today,
+        ..
+    } = *f;
     let err = |f: &str| errors.get(f).map(|_| "true");
     html! {
         (error_summary(errors))
@@ -189,22 +202,13 @@ fn check_form(
     Ok((content, submit))
 }
 
-fn form_page(
-    viewer: &Viewer,
-    p: &Placement,
-    title: &str,
-    action: &str,
-    referential: &Referential,
-    input: &ActivitySheetInput,
-    errors: &FieldErrors,
-    today: jiff::civil::Date,
-) -> Markup {
-    let back = sheets_url(p);
+fn form_page(viewer: &Viewer, f: &SheetForm<'_>) -> Markup {
+    let back = sheets_url(f.placement);
     page(
         viewer,
-        title,
+        f.title,
         Some((&back, "Fiches activités")),
-        sheet_form(viewer, action, referential, input, errors, p, today),
+        sheet_form(viewer, f),
     )
 }
 
@@ -218,11 +222,27 @@ pub fn sheet_new(state: Data<&State>, viewer: Viewer, Path(id): Path<String>) ->
     let referential = referential_of(&state, &p)?;
     let today = state.clock.today();
     let input = ActivitySheetInput {
-        date: if p.contains(today) { today.to_string() } else { String::new() },
+        date: if p.contains(today) {
+            today.to_string()
+        } else {
+            String::new()
+        },
         ..Default::default()
     };
     let action = sheets_url(&p);
-    Ok(form_page(&viewer, &p, "Nouvelle fiche activité", &action, &referential, &input, &FieldErrors::default(), today).into_response())
+    Ok(form_page(
+        &viewer,
+        &SheetForm {
+            title: "Nouvelle fiche activité",
+            action: &action,
+            placement: &p,
+            referential: &referential,
+            input: &input,
+            errors: &FieldErrors::default(),
+            today,
+        },
+    )
+    .into_response())
 }
 
 /// `POST /stages/:id/fiches`: creates a sheet, as a draft or sent to the tutor.
@@ -256,26 +276,51 @@ pub async fn sheet_create(
                 tools: c.tools,
                 competencies: c.competencies,
                 criteria: c.criteria,
-                status: if submit { SheetStatus::Submitted } else { SheetStatus::Draft },
+                status: if submit {
+                    SheetStatus::Submitted
+                } else {
+                    SheetStatus::Draft
+                },
                 tutor_comment: None,
                 created_at: now,
                 updated_at: now,
                 submitted_at: submit.then_some(now),
             };
             state.store.insert_sheet(&sheet).await?;
-            if submit { Flash::SheetSubmitted } else { Flash::SheetSaved }.set(jar);
+            if submit {
+                Flash::SheetSubmitted
+            } else {
+                Flash::SheetSaved
+            }
+            .set(jar);
             Ok(see_other(&sheet_url(&p, sheet.id)))
         }
         Err(errors) => {
             let action = sheets_url(&p);
-            Ok(form_page(&viewer, &p, "Nouvelle fiche activité", &action, &referential, &input, &errors, today)
-                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
-                .into_response())
+            Ok(form_page(
+                &viewer,
+                &SheetForm {
+                    title: "Nouvelle fiche activité",
+                    action: &action,
+                    placement: &p,
+                    referential: &referential,
+                    input: &input,
+                    errors: &errors,
+                    today,
+                },
+            )
+            .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+            .into_response())
         }
     }
 }
 
-fn load_sheet(state: &State, viewer: &Viewer, pid: &str, sid: &str) -> Result<(Placement, ActivitySheet)> {
+fn load_sheet(
+    state: &State,
+    viewer: &Viewer,
+    pid: &str,
+    sid: &str,
+) -> Result<(Placement, ActivitySheet)> {
     let p = permissions::visible_placement(&state.store, &viewer.subject, parse_id(pid)?)?;
     let sheet = state
         .store
@@ -285,7 +330,14 @@ fn load_sheet(state: &State, viewer: &Viewer, pid: &str, sid: &str) -> Result<(P
     Ok((p, sheet))
 }
 
-fn sheet_view(viewer: &Viewer, p: &Placement, sheet: &ActivitySheet, referential: &Referential, comment_input: &str, errors: &FieldErrors) -> Markup {
+fn sheet_view(
+    viewer: &Viewer,
+    p: &Placement,
+    sheet: &ActivitySheet,
+    referential: &Referential,
+    comment_input: &str,
+    errors: &FieldErrors,
+) -> Markup {
     let url = sheet_url(p, sheet.id);
     html! {
         p { (text::date_long(sheet.date)) " " (status_badge(sheet.status)) }
@@ -355,13 +407,34 @@ fn sheet_view(viewer: &Viewer, p: &Placement, sheet: &ActivitySheet, referential
 /// # Errors
 /// 404 when the sheet is not visible to this person; store failure.
 #[handler]
-pub fn sheet_show(state: Data<&State>, viewer: Viewer, Path((pid, sid)): Path<(String, String)>) -> Result<Response> {
+pub fn sheet_show(
+    state: Data<&State>,
+    viewer: Viewer,
+    Path((pid, sid)): Path<(String, String)>,
+) -> Result<Response> {
     let (p, sheet) = load_sheet(&state, &viewer, &pid, &sid)?;
     let referential = referential_of(&state, &p)?;
-    let comment = sheet.tutor_comment.as_ref().map_or("", |c| c.text.as_str()).to_string();
+    let comment = sheet
+        .tutor_comment
+        .as_ref()
+        .map_or("", |c| c.text.as_str())
+        .to_string();
     let back = sheets_url(&p);
-    let body = sheet_view(&viewer, &p, &sheet, &referential, &comment, &FieldErrors::default());
-    Ok(page(&viewer, &sheet.title, Some((&back, "Fiches activités")), body).into_response())
+    let body = sheet_view(
+        &viewer,
+        &p,
+        &sheet,
+        &referential,
+        &comment,
+        &FieldErrors::default(),
+    );
+    Ok(page(
+        &viewer,
+        &sheet.title,
+        Some((&back, "Fiches activités")),
+        body,
+    )
+    .into_response())
 }
 
 /// `GET /stages/:id/fiches/:sheet/modifier`: the form of a draft.
@@ -369,16 +442,35 @@ pub fn sheet_show(state: Data<&State>, viewer: Viewer, Path((pid, sid)): Path<(S
 /// # Errors
 /// 404 unless it is the student's own draft; store failure.
 #[handler]
-pub fn sheet_edit(state: Data<&State>, viewer: Viewer, Path((pid, sid)): Path<(String, String)>) -> Result<Response> {
+pub fn sheet_edit(
+    state: Data<&State>,
+    viewer: Viewer,
+    Path((pid, sid)): Path<(String, String)>,
+) -> Result<Response> {
     let p = permissions::own_placement(&state.store, &viewer.subject, parse_id(&pid)?)?;
-    let sheet = state.store.sheet(p.id, parse_id(&sid)?)?.ok_or(Error::NotFound)?;
+    let sheet = state
+        .store
+        .sheet(p.id, parse_id(&sid)?)?
+        .ok_or(Error::NotFound)?;
     if sheet.status != SheetStatus::Draft {
         return Ok(see_other(&sheet_url(&p, sheet.id)));
     }
     let referential = referential_of(&state, &p)?;
     let action = sheet_url(&p, sheet.id);
     let input = ActivitySheetInput::from_sheet(&sheet);
-    Ok(form_page(&viewer, &p, "Modifier la fiche", &action, &referential, &input, &FieldErrors::default(), state.clock.today()).into_response())
+    Ok(form_page(
+        &viewer,
+        &SheetForm {
+            title: "Modifier la fiche",
+            action: &action,
+            placement: &p,
+            referential: &referential,
+            input: &input,
+            errors: &FieldErrors::default(),
+            today: state.clock.today(),
+        },
+    )
+    .into_response())
 }
 
 /// `POST /stages/:id/fiches/:sheet`: saves a draft (and sends it when asked).
@@ -427,15 +519,31 @@ pub async fn sheet_update(
                 .await?
                 .ok_or(Error::NotFound)?;
             if stored.updated_at == now {
-                if submit { Flash::SheetSubmitted } else { Flash::SheetSaved }.set(jar);
+                if submit {
+                    Flash::SheetSubmitted
+                } else {
+                    Flash::SheetSaved
+                }
+                .set(jar);
             }
             Ok(see_other(&sheet_url(&p, sid)))
         }
         Err(errors) => {
             let action = sheet_url(&p, sid);
-            Ok(form_page(&viewer, &p, "Modifier la fiche", &action, &referential, &input, &errors, today)
-                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
-                .into_response())
+            Ok(form_page(
+                &viewer,
+                &SheetForm {
+                    title: "Modifier la fiche",
+                    action: &action,
+                    placement: &p,
+                    referential: &referential,
+                    input: &input,
+                    errors: &errors,
+                    today,
+                },
+            )
+            .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+            .into_response())
         }
     }
 }
@@ -455,7 +563,10 @@ pub async fn sheet_submit(
 ) -> Result<Response> {
     viewer.check_csrf(&form)?;
     let p = permissions::own_placement(&state.store, &viewer.subject, parse_id(&pid)?)?;
-    let sheet = state.store.sheet(p.id, parse_id(&sid)?)?.ok_or(Error::NotFound)?;
+    let sheet = state
+        .store
+        .sheet(p.id, parse_id(&sid)?)?
+        .ok_or(Error::NotFound)?;
     if sheet.status == SheetStatus::Draft && sheet.competencies.is_empty() {
         let referential = referential_of(&state, &p)?;
         let mut errors = FieldErrors::default();
@@ -465,9 +576,14 @@ pub async fn sheet_submit(
         );
         let back = sheets_url(&p);
         let body = sheet_view(&viewer, &p, &sheet, &referential, "", &errors);
-        return Ok(page(&viewer, &sheet.title, Some((&back, "Fiches activités")), body)
-            .with_status(StatusCode::UNPROCESSABLE_ENTITY)
-            .into_response());
+        return Ok(page(
+            &viewer,
+            &sheet.title,
+            Some((&back, "Fiches activités")),
+            body,
+        )
+        .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .into_response());
     }
     let now = state.clock.now();
     state
@@ -531,10 +647,22 @@ pub async fn sheet_review(
         Err(errors) => {
             let referential = referential_of(&state, &p)?;
             let back = sheets_url(&p);
-            let body = sheet_view(&viewer, &p, &sheet, &referential, form.get("comment"), &errors);
-            Ok(page(&viewer, &sheet.title, Some((&back, "Fiches activités")), body)
-                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
-                .into_response())
+            let body = sheet_view(
+                &viewer,
+                &p,
+                &sheet,
+                &referential,
+                form.get("comment"),
+                &errors,
+            );
+            Ok(page(
+                &viewer,
+                &sheet.title,
+                Some((&back, "Fiches activités")),
+                body,
+            )
+            .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+            .into_response())
         }
     }
 }

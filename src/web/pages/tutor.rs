@@ -16,7 +16,9 @@ use poem::{IntoResponse, Response};
 pub fn tutor_home(state: &State, viewer: &Viewer, id: TutorId) -> Result<Response> {
     let today = state.clock.today();
     let mut cards = Vec::new();
-    for p in state.store.placements_of_tutor(id)? {
+    let mut placements = state.store.placements_of_tutor(id)?;
+    placements.sort_by_key(|p| p.attention_order(today));
+    for p in placements {
         let to_review = state
             .store
             .sheets(p.id)?

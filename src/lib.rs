@@ -69,22 +69,25 @@ pub async fn serve(config: Config, demo: bool) -> Result<()> {
         }
     }
     let app = web::routes::routes(state.clone());
-    let listener = poem::listener::TcpListener::bind(config.listen);
+    let acceptor =
+        poem::listener::Listener::into_acceptor(poem::listener::TcpListener::bind(config.listen))
+            .await
+            .map_err(|e| {
+                Error::Internal(format!("impossible d'écouter sur {} : {e}", config.listen))
+            })?;
     tracing::info!(
         "Livret écoute sur {} (données : {})",
         config.public_url,
         config.data.display()
     );
-    poem::Server::new(listener)
+    poem::Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(
             app,
             shutdown_signal(),
             Some(std::time::Duration::from_secs(10)),
         )
         .await
-        .map_err(|e| {
-            Error::Internal(format!("impossible d'écouter sur {} : {e}", config.listen))
-        })?;
+        .map_err(|e| Error::Internal(format!("le serveur s'est arrêté sur une erreur : {e}")))?;
     state.store.flush().await?;
     Ok(())
 }

@@ -520,13 +520,22 @@ impl Store {
         .await
     }
 
-    /// Stores a new activity sheet.
+    /// Stores a new activity sheet unless its placement already has one with that id
+    /// (the id is made by the form: a double submission stores one sheet). Returns true
+    /// when it was stored.
     ///
     /// # Errors
     /// sled failure.
-    pub async fn insert_sheet(&self, sheet: &ActivitySheet) -> Result<()> {
+    pub async fn insert_sheet(&self, sheet: &ActivitySheet) -> Result<bool> {
         let key = keys::key(&[keys::SHEET, sheet.placement.as_bytes(), sheet.id.as_bytes()]);
-        self.write(|tx| tx.put(&key, sheet)).await
+        self.write(|tx| {
+            if tx.get_raw(&key)?.is_some() {
+                return Ok(false);
+            }
+            tx.put(&key, sheet)?;
+            Ok(true)
+        })
+        .await
     }
 
     /// A referential by code.

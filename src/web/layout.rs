@@ -37,10 +37,6 @@ pub fn page(viewer: &Viewer, title: &str, back: Back<'_>, body: Markup) -> Marku
                         span.who-name { (viewer.name.full()) }
                         span.who-role { (viewer.subject.role_label()) }
                     }
-                    form.signout method="post" action="/deconnexion" {
-                        input type="hidden" name="_csrf" value=(viewer.csrf);
-                        button.link type="submit" { "Se déconnecter" }
-                    }
                 }
                 main {
                     @if let Some(flash) = viewer.flash {
@@ -51,6 +47,12 @@ pub fn page(viewer: &Viewer, title: &str, back: Back<'_>, body: Markup) -> Marku
                     }
                     h1 { (title) }
                     (body)
+                }
+                footer.bottom {
+                    form method="post" action="/deconnexion" {
+                        input type="hidden" name="_csrf" value=(viewer.csrf);
+                        button type="submit" { "Se déconnecter" }
+                    }
                 }
             }
         }

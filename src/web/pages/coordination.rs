@@ -42,9 +42,9 @@ pub fn coordination_home(state: &State, viewer: &Viewer) -> Result<Response> {
             section.card {
                 h3 { (class.name) }
                 p.muted {
-                    (class.year.label()) " · "
+                    (class.year.label()) "\u{a0}· "
                     (referential.as_ref().map_or(class.diploma.as_str(), |r| r.short_name.as_str()))
-                    " · " (count(students.len(), "élève", "élèves"))
+                    "\u{a0}· " (count(students.len(), "élève", "élèves"))
                 }
                 ul.plain {
                     @for s in students {
@@ -64,7 +64,7 @@ pub fn coordination_home(state: &State, viewer: &Viewer) -> Result<Response> {
                             td { (v.company.name) }
                             td { (v.tutor.name.full()) }
                             td { (v.referent.name.full()) }
-                            td { (text::date_short(v.placement.start)) " – " (text::date_short(v.placement.end)) br; span.muted { (v.placement.phase(today).label()) } }
+                            td { (text::date_short(v.placement.start)) " – " (text::date_short(v.placement.end)) br; span.muted { span.nowrap { (v.placement.phase(today).label()) } } }
                         }
                     }
                 }

@@ -33,12 +33,12 @@ pub fn logbook_view(
         } @else {
             p.muted {
                 (entries.len()) " " (if entries.len() > 1 { "entrées" } else { "entrée" })
-                " · " (format_total(quarters)) " au total"
+                "\u{a0}· " (format_total(quarters)) " au total"
             }
             ol.entries {
                 @for e in entries {
                     li.card.entry {
-                        h2 { (text::date_long(e.date)) span.hours { (e.hours.to_string()) } }
+                        h2 { span.day { (text::date_long(e.date)) } span.hours { (e.hours.to_string()) } }
                         h3.label { "Tâches réalisées" }
                         (multiline(&e.tasks))
                         @if !e.notes.is_empty() {
@@ -49,6 +49,14 @@ pub fn logbook_view(
                 }
             }
         }
+    }
+}
+
+/// Label of the link back to the placement page, named as that page is titled.
+pub fn back_label(viewer: &Viewer) -> &'static str {
+    match viewer.subject {
+        Subject::Student(_) => "Ma période en entreprise",
+        _ => "Dossier de l'élève",
     }
 }
 
@@ -82,12 +90,13 @@ pub fn logbook_list(
     };
     let back = placement_url(p.id);
     let body = logbook_view(&viewer, &p, &entries, state.clock.today());
-    Ok(page(&viewer, &title, Some((&back, "Retour à la période")), body).into_response())
+    Ok(page(&viewer, &title, Some((&back, back_label(&viewer))), body).into_response())
 }
 
 fn entry_form(
     viewer: &Viewer,
     placement: &Placement,
+    id: LogbookEntryId,
     input: &LogbookEntryInput,
     errors: &FieldErrors,
     today: jiff::civil::Date,
@@ -98,7 +107,7 @@ fn entry_form(
         (error_summary(errors))
         form.stack method="post" action=(format!("{base}/journal")) novalidate {
             (csrf_field(viewer))
-            input type="hidden" name="id" value=(LogbookEntryId::new());
+            input type="hidden" name="id" value=(id);
             label for="date" { "Date" }
             (field_error(errors, "date"))
             input #date type="date" name="date" value=(input.date) required
@@ -144,7 +153,14 @@ pub fn logbook_new(
         ..Default::default()
     };
     let back = format!("{}/journal", placement_url(p.id));
-    let body = entry_form(&viewer, &p, &input, &FieldErrors::default(), today);
+    let body = entry_form(
+        &viewer,
+        &p,
+        LogbookEntryId::new(),
+        &input,
+        &FieldErrors::default(),
+        today,
+    );
     Ok(page(
         &viewer,
         "Nouvelle entrée",
@@ -193,7 +209,7 @@ pub async fn logbook_save(
         }
         Err(errors) => {
             let back = format!("{}/journal", placement_url(p.id));
-            let body = entry_form(&viewer, &p, &input, &errors, today);
+            let body = entry_form(&viewer, &p, entry_id, &input, &errors, today);
             Ok(page(
                 &viewer,
                 "Nouvelle entrée",

@@ -56,7 +56,7 @@ pub fn placement_show(
     let body = html! {
         p.period {
             "Du " (text::date_long(v.placement.start)) " au " (text::date_long(v.placement.end))
-            " " span.badge { (v.placement.phase(today).label()) }
+            " " span.badge { span.nowrap { (v.placement.phase(today).label()) } }
         }
         @if !is_student {
             p.muted { (v.class.name) }
@@ -71,7 +71,7 @@ pub fn placement_show(
                 span {
                     (count(sheets.len(), "fiche", "fiches"))
                     @if to_review > 0 {
-                        " · " (to_review)
+                        "\u{a0}· " (to_review)
                         @if is_student { " en attente du tuteur" } @else { " à relire" }
                     }
                 }
@@ -112,7 +112,7 @@ pub fn placement_show(
                 h2 { "Mes autres périodes" }
                 ul {
                     @for o in &others {
-                        li { a href=(placement_url(o.id)) { "Du " (text::date_short(o.start)) " au " (text::date_short(o.end)) } " — " (o.phase(today).label()) }
+                        li { a href=(placement_url(o.id)) { "Du " (text::date_short(o.start)) " au " (text::date_short(o.end)) } " — " span.nowrap { (o.phase(today).label()) } }
                     }
                 }
             }

@@ -40,14 +40,14 @@ pub fn referent_home(state: &State, viewer: &Viewer, id: TeacherId) -> Result<Re
                         strong { (v.student.name.full()) }
                         span.muted { " — " (v.class.name) }
                     }
-                    p { (v.company.name) ", tuteur : " (v.tutor.name.full()) }
+                    p { (v.company.name) ", tuteur\u{a0}: " (v.tutor.name.full()) }
                     p.muted {
                         "Du " (text::date_short(v.placement.start)) " au " (text::date_short(v.placement.end))
-                        " · " (v.placement.phase(today).label())
+                        "\u{a0}· " span.nowrap { (v.placement.phase(today).label()) }
                     }
                     p {
                         (count(*entries, "entrée", "entrées")) " au journal"
-                        " · "
+                        "\u{a0}· "
                         @if *waiting > 0 {
                             span.badge.todo { (count(*waiting, "fiche en attente du tuteur", "fiches en attente du tuteur")) }
                         } @else {

@@ -82,18 +82,27 @@ pub fn sheet_list(state: Data<&State>, viewer: Viewer, Path(id): Path<String>) -
                 li.card {
                     a.card-link href=(sheet_url(&p, s.id)) { strong { (s.title) } }
                     p.muted { (text::date_long(s.date)) }
-                    p { (status_badge(s.status)) " " span.codes { (s.competencies.join(" · ")) } }
+                    p { (status_badge(s.status)) " " span.codes { (s.competencies.join("\u{a0}· ")) } }
                 }
             }
         }
     };
     let back = placement_url(p.id);
-    Ok(page(&viewer, &title, Some((&back, "Retour à la période")), body).into_response())
+    Ok(page(
+        &viewer,
+        &title,
+        Some((&back, super::logbook::back_label(&viewer))),
+        body,
+    )
+    .into_response())
 }
 
 /// What the sheet form shows: where it posts, against which referential, with which
 /// values and messages.
 struct SheetForm<'a> {
+    /// For a new sheet: the id it will get, carried by the form so that a double
+    /// submission creates one sheet only.
+    new_id: Option<ActivitySheetId>,
     title: &'a str,
     action: &'a str,
     placement: &'a Placement,
@@ -118,6 +127,9 @@ fn sheet_form(viewer: &Viewer, f: &SheetForm<'_>) -> Markup {
         (error_summary(errors))
         form.stack method="post" action=(action) novalidate {
             (csrf_field(viewer))
+            @if let Some(id) = f.new_id {
+                input type="hidden" name="id" value=(id);
+            }
             label for="title" { "Titre de l'activité" }
             (field_error(errors, "title"))
             input #title type="text" name="title" value=(input.title) required maxlength=(TITLE_MAX_CHARS)
@@ -233,6 +245,7 @@ pub fn sheet_new(state: Data<&State>, viewer: Viewer, Path(id): Path<String>) ->
     Ok(form_page(
         &viewer,
         &SheetForm {
+            new_id: Some(ActivitySheetId::new()),
             title: "Nouvelle fiche activité",
             action: &action,
             placement: &p,
@@ -263,11 +276,13 @@ pub async fn sheet_create(
     let referential = referential_of(&state, &p)?;
     let today = state.clock.today();
     let input = input_of(&form);
+    // The form carries the new sheet's id, so a double submission creates one sheet.
+    let sheet_id: ActivitySheetId = form.get("id").parse().unwrap_or_default();
     match check_form(&form, &input, &p, &referential, today) {
         Ok((c, submit)) => {
             let now = state.clock.now();
             let sheet = ActivitySheet {
-                id: ActivitySheetId::new(),
+                id: sheet_id,
                 placement: p.id,
                 title: c.title,
                 date: c.date,
@@ -300,6 +315,7 @@ pub async fn sheet_create(
             Ok(form_page(
                 &viewer,
                 &SheetForm {
+                    new_id: Some(sheet_id),
                     title: "Nouvelle fiche activité",
                     action: &action,
                     placement: &p,
@@ -461,6 +477,7 @@ pub fn sheet_edit(
     Ok(form_page(
         &viewer,
         &SheetForm {
+            new_id: None,
             title: "Modifier la fiche",
             action: &action,
             placement: &p,
@@ -533,6 +550,7 @@ pub async fn sheet_update(
             Ok(form_page(
                 &viewer,
                 &SheetForm {
+                    new_id: None,
                     title: "Modifier la fiche",
                     action: &action,
                     placement: &p,

@@ -41,12 +41,12 @@ pub fn tutor_home(state: &State, viewer: &Viewer, id: TutorId) -> Result<Respons
                     }
                     p.muted {
                         "Du " (text::date_short(v.placement.start)) " au " (text::date_short(v.placement.end))
-                        " · " (v.placement.phase(today).label())
+                        "\u{a0}· " span.nowrap { (v.placement.phase(today).label()) }
                     }
                     p {
                         (count(*entries, "entrée", "entrées")) " au journal de bord"
                         @if *to_review > 0 {
-                            " · " span.badge.todo { (count(*to_review, "fiche à relire", "fiches à relire")) }
+                            "\u{a0}· " span.badge.todo { (count(*to_review, "fiche à relire", "fiches à relire")) }
                         }
                     }
                 }

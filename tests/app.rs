@@ -1,0 +1,26 @@
+//! Integration tests of Livret, in one test binary (STYLE.md habit 9): each test starts
+//! the real application (`livret::open` + `livret::web::routes`) on a temporary store
+//! with a fixed clock and talks to it over HTTP like a browser; one test runs the
+//! real binary twice on the same data directory.
+//!
+//! Run with `cargo test --test app`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "app/support.rs"]
+mod support;
+
+#[path = "app/access.rs"]
+mod access;
+#[path = "app/logbook_form.rs"]
+mod logbook_form;
+#[path = "app/not_found.rs"]
+mod not_found;
+#[path = "app/pages.rs"]
+mod pages;
+#[path = "app/restart.rs"]
+mod restart;
+#[path = "app/security.rs"]
+mod security;
+#[path = "app/store.rs"]
+mod store;

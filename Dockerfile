@@ -9,7 +9,7 @@ COPY Cargo.toml Cargo.lock ./
 COPY src ./src
 COPY pwa ./pwa
 COPY icons ./icons
-COPY benches ./benches
+COPY tests/bench/logbook_render.rs ./tests/bench/logbook_render.rs
 RUN cargo build --release --locked --bin livret \
  && mkdir -p /out/data \
  && cp target/release/livret /out/livret

@@ -224,6 +224,13 @@ fn form_page(viewer: &Viewer, f: &SheetForm<'_>) -> Markup {
     )
 }
 
+/// The form again, with its messages and the input kept (422: nothing was stored).
+fn rejected(viewer: &Viewer, f: &SheetForm<'_>) -> Response {
+    form_page(viewer, f)
+        .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .into_response()
+}
+
 /// `GET /stages/:id/fiches/nouvelle`: the empty sheet form.
 ///
 /// # Errors
@@ -312,7 +319,7 @@ pub async fn sheet_create(
         }
         Err(errors) => {
             let action = sheets_url(&p);
-            Ok(form_page(
+            Ok(rejected(
                 &viewer,
                 &SheetForm {
                     new_id: Some(sheet_id),
@@ -324,9 +331,7 @@ pub async fn sheet_create(
                     errors: &errors,
                     today,
                 },
-            )
-            .with_status(StatusCode::UNPROCESSABLE_ENTITY)
-            .into_response())
+            ))
         }
     }
 }
@@ -547,7 +552,7 @@ pub async fn sheet_update(
         }
         Err(errors) => {
             let action = sheet_url(&p, sid);
-            Ok(form_page(
+            Ok(rejected(
                 &viewer,
                 &SheetForm {
                     new_id: None,
@@ -559,9 +564,7 @@ pub async fn sheet_update(
                     errors: &errors,
                     today,
                 },
-            )
-            .with_status(StatusCode::UNPROCESSABLE_ENTITY)
-            .into_response())
+            ))
         }
     }
 }

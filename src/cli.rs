@@ -28,7 +28,7 @@ pub enum Command {
 #[derive(Parser, Debug, Clone)]
 pub struct HealthcheckArgs {
     /// Adresse d'écoute du service (0.0.0.0 est interrogé sur 127.0.0.1).
-    #[arg(long, env = "LIVRET_LISTEN", default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "LIVRET_LISTEN", default_value = "127.0.0.1:8080", value_parser = parse_listen)]
     pub listen: SocketAddr,
 }
 
@@ -63,8 +63,8 @@ pub struct ServeArgs {
     /// Répertoire des données (base sled).
     #[arg(long, env = "LIVRET_DATA", default_value = "./livret-data")]
     pub data: PathBuf,
-    /// Adresse d'écoute.
-    #[arg(long, env = "LIVRET_LISTEN", default_value = "127.0.0.1:8080")]
+    /// Adresse d'écoute (ex. 127.0.0.1:8080, localhost:8080, 0.0.0.0:8080).
+    #[arg(long, env = "LIVRET_LISTEN", default_value = "127.0.0.1:8080", value_parser = parse_listen)]
     pub listen: SocketAddr,
     /// Adresse publique du service (ex. https://livret.lycee.fr) ; par défaut http://<listen>.
     #[arg(long, env = "LIVRET_PUBLIC_URL")]
@@ -78,13 +78,29 @@ pub struct ServeArgs {
     pub demo: bool,
 }
 
+/// Parses `--listen`: an IP address and port, or a host name (`localhost:8080`).
+///
+/// # Errors
+/// A French message when the value names no address.
+pub fn parse_listen(value: &str) -> Result<SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    value
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next())
+        .ok_or_else(|| {
+            format!("« {value} » n'est pas une adresse d'écoute : écrivez par exemple 127.0.0.1:8080, localhost:8080 ou 0.0.0.0:8080")
+        })
+}
+
 impl ServeArgs {
-    /// The configuration these options describe.
+    /// The configuration these options describe. Without `--public-url`, the public
+    /// address is `http://<listen>` (`localhost` for an unspecified address).
     pub fn config(&self) -> Config {
         let public_url = self
             .public_url
             .clone()
-            .unwrap_or_else(|| format!("http://{}", self.listen))
+            .unwrap_or_else(|| crate::config::default_public_url(self.listen))
             .trim_end_matches('/')
             .to_string();
         Config {

@@ -26,9 +26,84 @@ pub struct Config {
     pub cache_bytes: u64,
 }
 
+/// `http://<listen>`, with `localhost` in place of an unspecified address (0.0.0.0, ::).
+pub fn default_public_url(listen: SocketAddr) -> String {
+    if listen.ip().is_unspecified() {
+        format!("http://localhost:{}", listen.port())
+    } else {
+        format!("http://{listen}")
+    }
+}
+
+/// Checks a public URL: `http` or `https`, a host, no path, query or fragment (Livret
+/// serves from the root of its address). Returns it without trailing slash.
+///
+/// # Errors
+/// A French message saying what is expected.
+pub fn check_public_url(url: &str) -> Result<String, String> {
+    let bad = || {
+        format!(
+            "adresse publique « {url} » invalide : écrivez-la comme https://livret.mon-lycee.fr (http ou https, sans chemin ; Livret est servi à la racine de son adresse)"
+        )
+    };
+    let uri: poem::http::Uri = url.parse().map_err(|_| bad())?;
+    let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
+    let host_ok = uri.host().is_some_and(|h| !h.is_empty());
+    let path_ok = matches!(uri.path(), "" | "/") && uri.query().is_none() && !url.contains('#');
+    if scheme_ok && host_ok && path_ok {
+        Ok(url.trim_end_matches('/').to_string())
+    } else {
+        Err(bad())
+    }
+}
+
 impl Config {
     /// True when the public URL is HTTPS (cookies then get `Secure` and `__Host-`).
     pub fn secure(&self) -> bool {
         self.public_url.starts_with("https://")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_urls_are_http_or_https_roots() {
+        assert_eq!(
+            check_public_url("https://livret.lycee.fr/").unwrap(),
+            "https://livret.lycee.fr"
+        );
+        assert_eq!(
+            check_public_url("http://127.0.0.1:8080").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        for bad in [
+            "livret.lycee.fr",
+            "ftp://x",
+            "https://x/livret",
+            "https://x/?a=1",
+            "https://",
+        ] {
+            assert!(check_public_url(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            default_public_url("0.0.0.0:8080".parse().unwrap()),
+            "http://localhost:8080"
+        );
+    }
+
+    #[test]
+    fn listen_accepts_host_names_and_says_what_is_wrong_in_french() {
+        assert_eq!(
+            crate::cli::parse_listen("127.0.0.1:8080").unwrap().port(),
+            8080
+        );
+        assert!(crate::cli::parse_listen("localhost:8081").is_ok());
+        assert!(
+            crate::cli::parse_listen("pas une adresse")
+                .unwrap_err()
+                .contains("adresse d'écoute")
+        );
     }
 }

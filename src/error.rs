@@ -20,6 +20,13 @@ pub enum Error {
     /// A state-changing request without a valid anti-CSRF token or from another site.
     #[error("requête refusée (CSRF)")]
     Forbidden,
+    /// A state-changing request sent from another site (or through a proxy whose
+    /// address differs from `--public-url`).
+    #[error("requête venue d'un autre site")]
+    CrossSite,
+    /// The service cannot start: bad option, port taken, data directory in use.
+    #[error("{0}")]
+    Startup(String),
     /// The body is larger than the configured limit.
     #[error("envoi trop volumineux")]
     PayloadTooLarge,
@@ -42,10 +49,12 @@ impl Error {
         match self {
             Error::NotFound => StatusCode::NOT_FOUND,
             Error::SignInRequired => StatusCode::UNAUTHORIZED,
-            Error::Forbidden => StatusCode::FORBIDDEN,
+            Error::Forbidden | Error::CrossSite => StatusCode::FORBIDDEN,
             Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Error::Store(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Error::Store(_) | Error::Internal(_) | Error::Startup(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 
@@ -64,6 +73,10 @@ impl Error {
                 "Formulaire expiré",
                 "Ce formulaire n'est plus valable (session terminée ou page trop ancienne). Revenez en arrière, rechargez la page et renvoyez-le : ce que vous aviez écrit n'a pas été enregistré.",
             ),
+            Error::CrossSite => (
+                "Requête refusée",
+                "Cette demande ne vient pas d'une page de Livret : elle a été refusée et rien n'a été modifié. Ouvrez Livret à son adresse habituelle et recommencez.",
+            ),
             Error::PayloadTooLarge => (
                 "Envoi trop volumineux",
                 "Le texte envoyé dépasse la taille autorisée. Raccourcissez-le puis renvoyez-le.",
@@ -72,7 +85,7 @@ impl Error {
                 "Requête invalide",
                 "La demande n'a pas pu être comprise. Revenez en arrière et réessayez.",
             ),
-            Error::Store(_) | Error::Internal(_) => (
+            Error::Store(_) | Error::Internal(_) | Error::Startup(_) => (
                 "Erreur du serveur",
                 "Un problème est survenu de notre côté ; rien n'a été modifié. Réessayez dans un instant, et prévenez l'établissement si cela persiste.",
             ),
@@ -86,7 +99,10 @@ impl poem::error::ResponseError for Error {
     }
 
     fn as_response(&self) -> Response {
-        if matches!(self, Error::Store(_) | Error::Internal(_)) {
+        if matches!(
+            self,
+            Error::Store(_) | Error::Internal(_) | Error::Startup(_)
+        ) {
             tracing::error!(error = %self, "requête en échec");
         }
         let (title, text) = self.message();

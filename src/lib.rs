@@ -30,18 +30,22 @@ use store::{Store, StoreError};
 /// written by a newer Livret, or a shipped referential is malformed.
 pub async fn open(config: Config, clock: Clock) -> Result<web::State> {
     std::fs::create_dir_all(&config.data).map_err(|e| {
-        Error::Internal(format!(
-            "impossible de créer le répertoire de données {} : {e}",
-            config.data.display()
+        Error::Startup(format!(
+            "impossible de créer le répertoire de données {} ({})",
+            config.data.display(),
+            e.kind()
         ))
     })?;
     let store = Store::open(&config.data, config.cache_bytes).map_err(|e| match e {
-        StoreError::Sled(sled::Error::Io(io)) if io.kind() == std::io::ErrorKind::WouldBlock || io.to_string().contains("lock") => {
-            Error::Internal(format!(
-                "le répertoire de données {} est déjà utilisé par un autre Livret en marche : arrêtez-le d'abord ({io})",
+        StoreError::Sled(sled::Error::Io(io))
+            if io.kind() == std::io::ErrorKind::WouldBlock || io.to_string().contains("lock") =>
+        {
+            Error::Startup(format!(
+                "le répertoire de données {} est déjà utilisé par un autre Livret en marche : arrêtez-le d'abord",
                 config.data.display()
             ))
         }
+        e @ StoreError::NewerSchema { .. } => Error::Startup(e.to_string()),
         other => Error::Store(other),
     })?;
     let shipped = referential::shipped().map_err(Error::Internal)?;
@@ -53,15 +57,41 @@ pub async fn open(config: Config, clock: Clock) -> Result<web::State> {
     }))
 }
 
-/// `livret serve`: opens the store, fills the demo school when asked, prints the
-/// demo sign-in links, then serves HTTP on `config.listen` until Ctrl-C or SIGTERM.
+/// `livret serve`: checks the options, binds the address (before touching the data,
+/// so a taken port changes nothing on disk), opens the store, fills the demo school
+/// when asked and prints the demo sign-in links, then serves HTTP until Ctrl-C or
+/// SIGTERM.
 ///
 /// # Errors
-/// See [`open`]; the address cannot be bound.
-pub async fn serve(config: Config, demo: bool) -> Result<()> {
-    let clock = Clock::system(&config.time_zone).map_err(|e| {
-        Error::Internal(format!("fuseau horaire {} inconnu : {e}", config.time_zone))
+/// [`Error::Startup`] for a bad public URL or time zone, a taken port, a data
+/// directory in use or written by a newer Livret; store failures.
+pub async fn serve(mut config: Config, demo: bool) -> Result<()> {
+    config.public_url = config::check_public_url(&config.public_url).map_err(Error::Startup)?;
+    let clock = Clock::system(&config.time_zone).map_err(|_| {
+        Error::Startup(format!(
+            "fuseau horaire « {} » inconnu : donnez un nom IANA comme Europe/Paris ou America/Cayenne",
+            config.time_zone
+        ))
     })?;
+    let acceptor =
+        poem::listener::Listener::into_acceptor(poem::listener::TcpListener::bind(config.listen))
+            .await
+            .map_err(|e| {
+                Error::Startup(format!(
+                    "impossible d'écouter sur {} ({}) : un autre service utilise-t-il ce port ?",
+                    config.listen,
+                    e.kind()
+                ))
+            })?;
+    let bound: Option<std::net::SocketAddr> = poem::listener::Acceptor::local_addr(&acceptor)
+        .first()
+        .and_then(|a| a.as_socket_addr().copied());
+    if let Some(addr) = bound
+        && config.listen.port() == 0
+        && config.public_url == config::default_public_url(config.listen)
+    {
+        config.public_url = config::default_public_url(addr);
+    }
     let state = open(config.clone(), clock).await?;
     if demo {
         for line in demo::prepare(&state).await? {
@@ -69,14 +99,9 @@ pub async fn serve(config: Config, demo: bool) -> Result<()> {
         }
     }
     let app = web::routes::routes(state.clone());
-    let acceptor =
-        poem::listener::Listener::into_acceptor(poem::listener::TcpListener::bind(config.listen))
-            .await
-            .map_err(|e| {
-                Error::Internal(format!("impossible d'écouter sur {} : {e}", config.listen))
-            })?;
     tracing::info!(
-        "Livret écoute sur {} (données : {})",
+        "Livret écoute sur {} ; adresse publique {} ; données dans {}",
+        bound.map_or_else(|| config.listen.to_string(), |a| a.to_string()),
         config.public_url,
         config.data.display()
     );

@@ -2,9 +2,10 @@
 
 use clap::Parser;
 use livret::cli::{Cli, Command};
+use std::process::ExitCode;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -15,13 +16,20 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve(args) => livret::serve(args.config(), args.demo).await?,
+        Command::Serve(args) => match livret::serve(args.config(), args.demo).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("livret : {e}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Healthcheck(args) => {
-            if !args.check() {
+            if args.check() {
+                ExitCode::SUCCESS
+            } else {
                 eprintln!("livret ne répond pas sur http://{}/healthz", args.listen);
-                std::process::exit(1);
+                ExitCode::FAILURE
             }
         }
     }
-    Ok(())
 }

@@ -86,6 +86,21 @@ pub struct ActivitySheet {
     pub submitted_at: Option<Timestamp>,
 }
 
+impl ActivitySheet {
+    /// True when both hold the same text, date, competencies and status: a
+    /// resubmission of the same form, not a new sheet.
+    pub fn same_content(&self, other: &ActivitySheet) -> bool {
+        self.title == other.title
+            && self.date == other.date
+            && self.context == other.context
+            && self.work_done == other.work_done
+            && self.tools == other.tools
+            && self.competencies == other.competencies
+            && self.criteria == other.criteria
+            && self.status == other.status
+    }
+}
+
 /// The sheet form as typed, kept whole to refill the form after an error.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ActivitySheetInput {

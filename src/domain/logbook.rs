@@ -50,11 +50,11 @@ impl Hours {
             "Écrivez une durée comme 7, 7,5 ou 7h30 (par quarts d'heure, de 0 à 24 h).".to_string()
         };
         let (whole, quarters) = if let Some((h, m)) = s.split_once(['h', ':']) {
-            let h: u32 = h.parse().map_err(|_| bad())?;
+            let h: u32 = digits(h).ok_or_else(bad)?;
             let m: u32 = if m.is_empty() {
                 0
             } else {
-                m.parse().map_err(|_| bad())?
+                digits(m).ok_or_else(bad)?
             };
             if m >= 60 || !m.is_multiple_of(15) {
                 return Err("Les minutes doivent valoir 0, 15, 30 ou 45.".into());
@@ -66,7 +66,7 @@ impl Hours {
             let h: u32 = if h.is_empty() {
                 0
             } else {
-                h.parse().map_err(|_| bad())?
+                digits(h).ok_or_else(bad)?
             };
             if !frac.chars().all(|c| c.is_ascii_digit()) {
                 return Err(bad());
@@ -87,6 +87,13 @@ impl Hours {
             _ => Err("Une journée compte au plus 24 heures.".into()),
         }
     }
+}
+
+/// A number written with ASCII digits only (no sign), at most 6 of them.
+fn digits(s: &str) -> Option<u32> {
+    (!s.is_empty() && s.len() <= 6 && s.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| s.parse().ok())
+        .flatten()
 }
 
 impl fmt::Display for Hours {
@@ -120,6 +127,17 @@ pub struct LogbookEntry {
     pub created_at: Timestamp,
 }
 
+impl LogbookEntry {
+    /// True when both describe the same day the same way (date, hours, tasks, notes):
+    /// a resubmission of the same form, not a new entry.
+    pub fn same_content(&self, other: &LogbookEntry) -> bool {
+        self.date == other.date
+            && self.hours == other.hours
+            && self.tasks == other.tasks
+            && self.notes == other.notes
+    }
+}
+
 /// The logbook form as typed, before any check; kept whole to refill the form.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LogbookEntryInput {
@@ -144,6 +162,9 @@ pub fn parse_date(input: &str) -> Result<Date, String> {
         return Err("Indiquez la date.".into());
     }
     let parsed = if let [d, m, y] = s.split('/').collect::<Vec<_>>()[..] {
+        if y.len() != 4 {
+            return Err("Écrivez l'année en entier, comme 29/11/2026.".into());
+        }
         match (d.parse::<i8>(), m.parse::<i8>(), y.parse::<i16>()) {
             (Ok(d), Ok(m), Ok(y)) => Date::new(y, m, d).ok(),
             _ => None,
@@ -157,7 +178,8 @@ pub fn parse_date(input: &str) -> Result<Date, String> {
 /// Checks a logbook entry against its placement and today's date.
 ///
 /// Rules (issue 2): the day lies inside the placement and is not after `today`; hours
-/// from 0 to 24 in quarter hours; "tasks done" is required and at most
+/// from 0 to 24 in quarter hours, and the day's entries together (`existing` holds the
+/// placement's entries) at most 24 h; "tasks done" is required and at most
 /// [`TASKS_MAX_CHARS`]; the free text at most [`NOTES_MAX_CHARS`].
 ///
 /// # Errors
@@ -168,6 +190,7 @@ pub fn validate_entry(
     today: Date,
     id: LogbookEntryId,
     now: Timestamp,
+    existing: &[LogbookEntry],
 ) -> Result<LogbookEntry, FieldErrors> {
     let mut errors = FieldErrors::default();
     let date = match parse_date(&input.date) {
@@ -199,17 +222,41 @@ pub fn validate_entry(
     text::check(&mut errors, "tasks", &tasks, true, TASKS_MAX_CHARS);
     let notes = text::clean(&input.notes);
     text::check(&mut errors, "notes", &notes, false, NOTES_MAX_CHARS);
-    match (date, hours) {
-        (Some(date), Some(hours)) if errors.is_empty() => Ok(LogbookEntry {
-            id,
-            placement: placement.id,
-            date,
-            hours,
-            tasks,
-            notes,
-            created_at: now,
-        }),
-        _ => Err(errors),
+    let (Some(date), Some(hours)) = (date, hours) else {
+        return Err(errors);
+    };
+    let entry = LogbookEntry {
+        id,
+        placement: placement.id,
+        date,
+        hours,
+        tasks,
+        notes,
+        created_at: now,
+    };
+    // A resubmission of the very same entry does not count twice.
+    let already: u32 = existing
+        .iter()
+        .filter(|e| e.date == date && !(e.id == id && e.same_content(&entry)))
+        .map(|e| u32::from(e.hours.quarters()))
+        .sum();
+    if already + u32::from(hours.quarters()) > u32::from(Hours::MAX_QUARTERS) {
+        let left = Hours::from_quarters(
+            Hours::MAX_QUARTERS.saturating_sub(u8::try_from(already).unwrap_or(u8::MAX)),
+        )
+        .unwrap_or_default();
+        errors.add(
+            "hours",
+            format!(
+                "Ce jour compte déjà {} dans le journal : il reste au plus {left} à déclarer.",
+                Hours::from_quarters(u8::try_from(already).unwrap_or(u8::MAX)).unwrap_or_default()
+            ),
+        );
+    }
+    if errors.is_empty() {
+        Ok(entry)
+    } else {
+        Err(errors)
     }
 }
 
@@ -259,6 +306,89 @@ mod tests {
         assert_eq!(Hours::parse("8").unwrap().to_string(), "8 h");
     }
 
+    fn placement() -> Placement {
+        Placement {
+            id: PlacementId::new(),
+            student: StudentId::new(),
+            company: CompanyId::new(),
+            tutor: TutorId::new(),
+            referent: TeacherId::new(),
+            start: Date::new(2026, 11, 16).unwrap(),
+            end: Date::new(2026, 12, 11).unwrap(),
+            objectives: vec![],
+        }
+    }
+
+    fn input(date: &str, hours: &str) -> LogbookEntryInput {
+        LogbookEntryInput {
+            date: date.into(),
+            hours: hours.into(),
+            tasks: "Tirage de câbles".into(),
+            notes: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_day_holds_at_most_24_hours_but_a_resubmission_does_not_count_twice() {
+        let p = placement();
+        let today = Date::new(2026, 11, 29).unwrap();
+        let now = Timestamp::UNIX_EPOCH;
+        let first = validate_entry(
+            &input("2026-11-20", "16"),
+            &p,
+            today,
+            LogbookEntryId::new(),
+            now,
+            &[],
+        )
+        .unwrap();
+        let existing = vec![first.clone()];
+        let again = validate_entry(
+            &input("2026-11-20", "16"),
+            &p,
+            today,
+            first.id,
+            now,
+            &existing,
+        );
+        assert!(again.is_ok(), "{again:?}");
+        let more = validate_entry(
+            &input("2026-11-20", "8h15"),
+            &p,
+            today,
+            LogbookEntryId::new(),
+            now,
+            &existing,
+        )
+        .unwrap_err();
+        assert!(
+            more.get("hours").unwrap().contains("il reste au plus 8 h"),
+            "{more:?}"
+        );
+        assert!(
+            validate_entry(
+                &input("2026-11-20", "8"),
+                &p,
+                today,
+                LogbookEntryId::new(),
+                now,
+                &existing
+            )
+            .is_ok()
+        );
+        assert!(
+            validate_entry(
+                &input("2026-11-21", "16"),
+                &p,
+                today,
+                LogbookEntryId::new(),
+                now,
+                &existing
+            )
+            .is_ok()
+        );
+    }
+
     #[test]
     fn dates_in_both_writings() {
         let d = Date::new(2026, 11, 29).unwrap();
@@ -266,5 +396,6 @@ mod tests {
         assert_eq!(parse_date("29/11/2026"), Ok(d));
         assert!(parse_date("31/02/2026").is_err());
         assert!(parse_date("hier").is_err());
+        assert!(parse_date("16/11/26").unwrap_err().contains("année"));
     }
 }

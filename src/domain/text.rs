@@ -6,12 +6,29 @@ use super::FieldErrors;
 /// than LF and TAB are dropped, and surrounding whitespace is trimmed.
 pub fn clean(input: &str) -> String {
     let unified = input.replace("\r\n", "\n").replace('\r', "\n");
-    unified
+    let kept: String = unified
         .chars()
-        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
-        .collect::<String>()
-        .trim()
-        .to_string()
+        .filter(|c| (!c.is_control() || *c == '\n' || *c == '\t') && !is_bidi_control(*c))
+        .collect();
+    if kept.chars().all(|c| c.is_whitespace() || is_invisible(c)) {
+        String::new()
+    } else {
+        kept.trim().to_string()
+    }
+}
+
+/// Bidirectional embedding, override and isolate controls (U+202A–U+202E,
+/// U+2066–U+2069): they can make displayed text read differently from what it is.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Characters that print nothing: zero-width spaces and joiners, word joiner, BOM.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
+    )
 }
 
 /// Checks a cleaned text against a length limit counted in characters (not bytes, so
@@ -41,6 +58,17 @@ mod tests {
     #[test]
     fn clean_unifies_line_endings_and_drops_controls() {
         assert_eq!(clean("  a\r\nb\rc\u{0}d\t \n"), "a\nb\ncd");
+        assert_eq!(clean("\u{200B}\u{200B} \u{FEFF}"), "");
+        assert_eq!(clean("ab\u{202E}cd"), "abcd");
+        assert_eq!(clean("caf\u{e9} \u{1F527}"), "café 🔧");
+    }
+
+    #[test]
+    fn de_elides_before_vowels() {
+        assert_eq!(de("Éloïse N'Diaye"), "d'Éloïse N'Diaye");
+        assert_eq!(de("Anaïs"), "d'Anaïs");
+        assert_eq!(de("Maël"), "de Maël");
+        assert_eq!(de("Hélène"), "de Hélène");
     }
 
     #[test]
@@ -53,6 +81,21 @@ mod tests {
         let mut e = FieldErrors::default();
         check(&mut e, "t", "", true, 3);
         assert_eq!(e.get("t"), Some("Ce champ est obligatoire."));
+    }
+}
+
+/// The French preposition "de" before a name, elided before a vowel sound written
+/// with a vowel: "de Maël", "d'Éloïse". (Names starting with "h" keep "de": whether
+/// the "h" is mute cannot be told from spelling.)
+pub fn de(name: &str) -> String {
+    let elide = name
+        .chars()
+        .next()
+        .is_some_and(|c| "aeiouyàâäéèêëîïôöùûüÿæœ".contains(c.to_lowercase().next().unwrap_or(c)));
+    if elide {
+        format!("d'{name}")
+    } else {
+        format!("de {name}")
     }
 }
 

@@ -53,7 +53,21 @@ fn same_origin(req: &Request, guard: &Guard) -> bool {
 pub async fn guard<E: Endpoint>(next: E, req: Request, guard: Guard) -> poem::Result<Response> {
     let changes_state = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let mut resp = if changes_state && !same_origin(&req, &guard) {
-        Error::Forbidden.into_response_page()
+        let header = |name| {
+            req.headers()
+                .get(name)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
+                .unwrap_or("-")
+                .to_string()
+        };
+        tracing::warn!(
+            path = req.uri().path(),
+            origin = header("origin"),
+            sec_fetch_site = header("sec-fetch-site"),
+            expected = guard.public_origin,
+            "POST refusé : il ne vient pas de l'adresse publique de Livret (vérifiez --public-url derrière un proxy)"
+        );
+        Error::CrossSite.into_response_page()
     } else if req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -82,12 +96,12 @@ pub async fn guard<E: Endpoint>(next: E, req: Request, guard: Guard) -> poem::Re
     ] {
         h.insert(name, HeaderValue::from_static(value));
     }
+    // Pages are personal: never kept by the browser's HTTP cache (so "Back" after
+    // signing out on a shared computer shows nothing). Assets set their own policy.
     if !h.contains_key(header::CACHE_CONTROL) {
-        h.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("private, no-cache"),
-        );
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
+    h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     Ok(resp)
 }
 

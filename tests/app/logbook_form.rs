@@ -470,7 +470,8 @@ async fn concurrent_copies_of_one_entry_store_it_once_first_version_wins() {
             .count(),
         1
     );
-    // The same id with other content later changes nothing: the first version stays.
+    // The same id with other content later ("Back", edit, send again) is another
+    // entry: the first version stays and the new text is stored under a new id.
     app.clock.advance(jiff::SignedDuration::from_mins(5));
     assert_eq!(
         send(
@@ -482,10 +483,49 @@ async fn concurrent_copies_of_one_entry_store_it_once_first_version_wins() {
         303
     );
     let entries = app.entries(w.p_mael);
-    assert_eq!(entries.len(), 6);
+    assert_eq!(entries.len(), 7);
     let e = entries
         .iter()
         .find(|e| e.id.to_string() == form.field("id").unwrap())
         .unwrap();
     assert_eq!(e.tasks, "Copie envoyée plusieurs fois.");
+    let other = entries
+        .iter()
+        .find(|e| e.tasks == "Autre contenu, même identifiant.")
+        .unwrap();
+    assert_ne!(other.id, e.id);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_day_cannot_hold_more_than_24_hours() {
+    let app = App::start().await;
+    let base = stage(app.w.p_mael);
+    let mael = app.student(app.w.mael).await;
+    let post = |hours: &'static str| {
+        let (mael, base) = (mael.clone(), base.clone());
+        async move {
+            let csrf = mael.csrf(&format!("{base}/journal/nouvelle")).await;
+            mael.post(
+                &format!("{base}/journal"),
+                &[
+                    ("_csrf", csrf.as_str()),
+                    ("date", "2026-03-10"),
+                    ("hours", hours),
+                    ("tasks", "Tirage de câbles."),
+                ],
+            )
+            .await
+        }
+    };
+    let before = app.entries(app.w.p_mael);
+    let already: u32 = before
+        .iter()
+        .filter(|e| e.date.to_string() == "2026-03-10")
+        .map(|e| u32::from(e.hours.quarters()))
+        .sum();
+    assert!(already <= 4 * 16, "the fixture leaves room on that day");
+    post("16").await.expect(303);
+    let refused = post("9").await;
+    refused.expect(422).shows(&["Ce jour compte déjà"]);
+    assert_eq!(app.entries(app.w.p_mael).len(), before.len() + 1);
 }

@@ -281,7 +281,7 @@ async fn student_creates_edits_and_submits_a_sheet_drafts_stay_private() {
         .shows(&["À relire par le tuteur", "Fiche envoyée au tuteur."])
         .hides(&["Modifier"]);
     // A submitted sheet is no longer editable: the form redirects to the sheet, and a
-    // late POST changes nothing.
+    // late POST changes nothing and says so (409, input kept).
     mael.get(&format!("{url}/modifier"))
         .await
         .expect_redirect(&url);
@@ -297,7 +297,8 @@ async fn student_creates_edits_and_submits_a_sheet_drafts_stay_private() {
         ],
     )
     .await
-    .expect(303);
+    .expect(409)
+    .shows(&["déjà été envoyée au tuteur", "Changement tardif"]);
     assert_eq!(
         app.sheet(w.p_mael, sid).title,
         "Pose de prises dans la cuisine"
@@ -901,4 +902,95 @@ async fn a_double_submitted_sheet_form_creates_one_sheet() {
     assert_eq!(first.location(), second.location());
     assert_eq!(app.sheets(app.w.p_mael).len(), before + 1);
     assert!(first.location().ends_with(&id), "{}", first.location());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_sheet_form_sent_again_with_changes_updates_its_draft_then_makes_a_new_sheet() {
+    let app = App::start().await;
+    let base = stage(app.w.p_mael);
+    let mael = app.student(app.w.mael).await;
+    let before = app.sheets(app.w.p_mael).len();
+    let form = mael.get(&format!("{base}/fiches/nouvelle")).await;
+    let id = form.field("id").unwrap();
+    let csrf = form.csrf();
+    let send = |title: &'static str, action: &'static str| {
+        let (csrf, id, mael, url) = (
+            csrf.clone(),
+            id.clone(),
+            mael.clone(),
+            format!("{base}/fiches"),
+        );
+        async move {
+            mael.post(
+                &url,
+                &[
+                    ("_csrf", csrf.as_str()),
+                    ("id", id.as_str()),
+                    ("title", title),
+                    ("date", "2026-03-10"),
+                    ("work_done", "Pose de prises."),
+                    ("competencies", "C1"),
+                    ("action", action),
+                ],
+            )
+            .await
+        }
+    };
+    // Saved as a draft, then "Back", title changed and sent to the tutor: one sheet,
+    // with what was sent last.
+    send("Fiche B originale", "draft").await.expect(303);
+    let again = send("Fiche B corrigée", "submit").await;
+    again.expect(303);
+    assert!(again.location().ends_with(&id), "{}", again.location());
+    let sheets = app.sheets(app.w.p_mael);
+    assert_eq!(sheets.len(), before + 1);
+    let sid: ActivitySheetId = id.parse().unwrap();
+    let stored = app.sheet(app.w.p_mael, sid);
+    assert_eq!(stored.title, "Fiche B corrigée");
+    assert_eq!(stored.status, SheetStatus::Submitted);
+    mael.get(again.location())
+        .await
+        .expect(200)
+        .shows(&["Fiche B corrigée", "Fiche envoyée au tuteur."]);
+    // Once sent, the same form with yet other content is another sheet.
+    let third = send("Fiche C", "draft").await;
+    third.expect(303);
+    assert!(!third.location().ends_with(&id));
+    assert_eq!(app.sheets(app.w.p_mael).len(), before + 2);
+    assert_eq!(app.sheet(app.w.p_mael, sid).title, "Fiche B corrigée");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn editing_a_draft_already_sent_from_another_tab_says_so_and_keeps_the_input() {
+    let app = App::start().await;
+    let mael = app.student(app.w.mael).await;
+    let url = create_draft(&app, &mael, "Fiche à deux onglets").await;
+    let sid: ActivitySheetId = url.rsplit('/').next().unwrap().parse().unwrap();
+    // Tab A opens the edit form; tab B sends the sheet.
+    let tab_a = mael.get(&format!("{url}/modifier")).await;
+    tab_a.expect(200);
+    mael.post(&format!("{url}/envoyer"), &[("_csrf", &tab_a.csrf())])
+        .await
+        .expect(303);
+    // Tab A saves its correction: refused, said, and what was typed is kept.
+    let late = mael
+        .post(
+            &url,
+            &[
+                ("_csrf", &tab_a.csrf()),
+                ("title", "Fiche à deux onglets"),
+                ("date", "2026-03-10"),
+                ("work_done", "Correction tardive du déroulement."),
+                ("competencies", "C4"),
+                ("action", "draft"),
+            ],
+        )
+        .await;
+    late.expect(409).shows(&[
+        "déjà été envoyée au tuteur",
+        "Correction tardive du déroulement.",
+    ]);
+    let stored = app.sheet(app.w.p_mael, sid);
+    assert_eq!(stored.status, SheetStatus::Submitted);
+    assert_ne!(stored.work_done, "Correction tardive du déroulement.");
 }

@@ -504,7 +504,7 @@ fn check_answer(p: &Page) {
     if is_html && p.method != "HEAD" {
         let cache = p.header("cache-control").unwrap_or("");
         assert!(
-            cache.contains("no-cache") || cache.contains("no-store"),
+            cache.contains("no-store"),
             "{} {}: an HTML page must not be cached as is (Cache-Control: {cache:?})",
             p.method,
             p.url

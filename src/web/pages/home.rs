@@ -63,7 +63,7 @@ fn welcome(flash: Option<Flash>) -> maud::Markup {
         "Bienvenue sur Livret",
         flash,
         html! {
-            p { "Livret est le livret de suivi des périodes de formation en milieu professionnel (PFMP) de l'établissement : journal de bord, fiches activités et suivi des compétences, partagés entre l'élève, le tuteur en entreprise et l'enseignant référent." }
+            p { "Livret est le livret de suivi des périodes de formation en milieu professionnel (PFMP) de l'établissement : journal de bord et fiches activités, partagés entre l'élève, le tuteur en entreprise et l'enseignant référent." }
             p { "Pour accéder à votre espace, ouvrez le lien personnel que l'établissement vous a envoyé par e-mail." }
         },
     )

@@ -30,6 +30,9 @@ pub fn logbook_view(
         }
         @if entries.is_empty() {
             p.muted { "Le journal de bord est encore vide." }
+            @if matches!(viewer.subject, Subject::Student(_)) && placement.start > today {
+                p { "Vous pourrez y écrire à partir du premier jour de la période, le " (text::date_long(placement.start)) "." }
+            }
         } @else {
             p.muted {
                 (entries.len()) " " (if entries.len() > 1 { "entrées" } else { "entrée" })
@@ -85,7 +88,7 @@ pub fn logbook_list(
         Subject::Student(_) => "Journal de bord".to_string(),
         _ => {
             let v = PlacementView::load(&state.store, p.clone())?;
-            format!("Journal de bord de {}", v.student.name.full())
+            format!("Journal de bord {}", text::de(&v.student.name.full()))
         }
     };
     let back = placement_url(p.id);
@@ -113,9 +116,9 @@ fn entry_form(
             input #date type="date" name="date" value=(input.date) required
                 min=(placement.start.to_string()) max=(max.to_string())
                 aria-invalid=[errors.get("date").map(|_| "true")] aria-describedby=[described_by(errors, "date")];
-            label for="hours" { "Heures de présence" span.hint { " (par quarts d'heure : 7, 7,5 ou 7h30)" } }
+            label for="hours" { "Heures de présence" span.hint { " (par quarts d'heure, par exemple 7 ou 7h30)" } }
             (field_error(errors, "hours"))
-            input #hours type="text" name="hours" inputmode="decimal" value=(input.hours) required
+            input #hours type="text" name="hours" value=(input.hours) required
                 autocomplete="off" placeholder="7h30"
                 aria-invalid=[errors.get("hours").map(|_| "true")] aria-describedby=[described_by(errors, "hours")];
             label for="tasks" { "Tâches réalisées" }
@@ -144,6 +147,10 @@ pub fn logbook_new(
 ) -> Result<Response> {
     let p = permissions::own_placement(&state.store, &viewer.subject, parse_id(&id)?)?;
     let today = state.clock.today();
+    if p.start > today {
+        // Nothing can be written before the period starts: the list says from when.
+        return Ok(see_other(&format!("{}/journal", placement_url(p.id))));
+    }
     let input = LogbookEntryInput {
         date: if p.contains(today) {
             today.to_string()
@@ -198,11 +205,20 @@ pub async fn logbook_save(
         .get("id")
         .parse()
         .unwrap_or_else(|_| LogbookEntryId::new());
-    match validate_entry(&input, &p, today, entry_id, state.clock.now()) {
-        Ok(entry) => {
-            let (stored, _) = state.store.insert_logbook_entry(&entry).await?;
-            if stored.placement != p.id {
-                return Err(crate::Error::NotFound);
+    let existing = state.store.logbook(p.id)?;
+    match validate_entry(&input, &p, today, entry_id, state.clock.now(), &existing) {
+        Ok(mut entry) => {
+            let (stored, new) = state.store.insert_logbook_entry(&entry).await?;
+            if !new {
+                if stored.placement != p.id {
+                    return Err(crate::Error::NotFound);
+                }
+                // Same id, other content: the form was sent again after "Back" and
+                // changed; it is another entry, not a duplicate.
+                if !stored.same_content(&entry) {
+                    entry.id = LogbookEntryId::new();
+                    state.store.insert_logbook_entry(&entry).await?;
+                }
             }
             Flash::EntrySaved.set(jar);
             Ok(see_other(&format!("{}/journal", placement_url(p.id))))

@@ -50,9 +50,14 @@ pub fn placement_show(
     let title = if is_student {
         "Ma période en entreprise".to_string()
     } else {
-        format!("Dossier de {}", v.student.name.full())
+        format!("Dossier {}", text::de(&v.student.name.full()))
     };
-    let back = (!is_student).then_some(("/", "Accueil"));
+    let back = match viewer.subject {
+        Subject::Student(_) => None,
+        Subject::Tutor(_) => Some(("/", "Mes stagiaires")),
+        Subject::Teacher(_) => Some(("/", "Mes élèves")),
+        Subject::Coordinator(_) => Some(("/", "Établissement")),
+    };
     let body = html! {
         p.period {
             "Du " (text::date_long(v.placement.start)) " au " (text::date_long(v.placement.end))

@@ -20,6 +20,7 @@ use poem::http::StatusCode;
 use poem::web::cookie::CookieJar;
 use poem::web::{Data, Path};
 use poem::{IntoResponse, Response, handler};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 fn sheets_url(p: &Placement) -> String {
     format!("{}/fiches", placement_url(p.id))
@@ -68,7 +69,7 @@ pub fn sheet_list(state: Data<&State>, viewer: Viewer, Path(id): Path<String>) -
         "Fiches activités".to_string()
     } else {
         let v = PlacementView::load(&state.store, p.clone())?;
-        format!("Fiches activités de {}", v.student.name.full())
+        format!("Fiches activités {}", text::de(&v.student.name.full()))
     };
     let body = html! {
         @if is_student && p.start <= state.clock.today() {
@@ -76,6 +77,9 @@ pub fn sheet_list(state: Data<&State>, viewer: Viewer, Path(id): Path<String>) -
         }
         @if sheets.is_empty() {
             p.muted { "Aucune fiche activité pour le moment." }
+            @if is_student && p.start > state.clock.today() {
+                p { "Vous pourrez en écrire à partir du premier jour de la période, le " (text::date_long(p.start)) "." }
+            }
         }
         ul.cards {
             @for s in &sheets {
@@ -125,6 +129,7 @@ fn sheet_form(viewer: &Viewer, f: &SheetForm<'_>) -> Markup {
     let err = |f: &str| errors.get(f).map(|_| "true");
     html! {
         (error_summary(errors))
+        (field_error(errors, "status"))
         form.stack method="post" action=(action) novalidate {
             (csrf_field(viewer))
             @if let Some(id) = f.new_id {
@@ -240,6 +245,9 @@ pub fn sheet_new(state: Data<&State>, viewer: Viewer, Path(id): Path<String>) ->
     let p = permissions::own_placement(&state.store, &viewer.subject, parse_id(&id)?)?;
     let referential = referential_of(&state, &p)?;
     let today = state.clock.today();
+    if p.start > today {
+        return Ok(see_other(&sheets_url(&p)));
+    }
     let input = ActivitySheetInput {
         date: if p.contains(today) {
             today.to_string()
@@ -288,7 +296,7 @@ pub async fn sheet_create(
     match check_form(&form, &input, &p, &referential, today) {
         Ok((c, submit)) => {
             let now = state.clock.now();
-            let sheet = ActivitySheet {
+            let mut sheet = ActivitySheet {
                 id: sheet_id,
                 placement: p.id,
                 title: c.title,
@@ -308,7 +316,24 @@ pub async fn sheet_create(
                 updated_at: now,
                 submitted_at: submit.then_some(now),
             };
-            state.store.insert_sheet(&sheet).await?;
+            if !state.store.insert_sheet(&sheet).await? {
+                // The form was sent again (double tap, or "Back" then changed). While the
+                // sheet it created is a draft, this is an update of that draft; once
+                // sent, a different content is another sheet.
+                let updated = state
+                    .store
+                    .update_sheet(p.id, sheet.id, |mut s| {
+                        (s.status == SheetStatus::Draft).then(|| {
+                            apply_content(&mut s, &sheet, now);
+                            s
+                        })
+                    })
+                    .await?;
+                if updated.is_none_or(|s| !s.same_content(&sheet)) {
+                    sheet.id = ActivitySheetId::new();
+                    state.store.insert_sheet(&sheet).await?;
+                }
+            }
             if submit {
                 Flash::SheetSubmitted
             } else {
@@ -336,6 +361,21 @@ pub async fn sheet_create(
     }
 }
 
+/// Copies the student's content of `from` (text, date, competencies, status) onto a
+/// draft `to`.
+fn apply_content(to: &mut ActivitySheet, from: &ActivitySheet, now: jiff::Timestamp) {
+    to.title = from.title.clone();
+    to.date = from.date;
+    to.context = from.context.clone();
+    to.work_done = from.work_done.clone();
+    to.tools = from.tools.clone();
+    to.competencies = from.competencies.clone();
+    to.criteria = from.criteria.clone();
+    to.status = from.status;
+    to.submitted_at = from.submitted_at;
+    to.updated_at = now;
+}
+
 fn load_sheet(
     state: &State,
     viewer: &Viewer,
@@ -351,6 +391,19 @@ fn load_sheet(
     Ok((p, sheet))
 }
 
+/// "Hélène Caillé, le 27/11/2026": who gave the tutor's review and when.
+fn comment_heading(state: &State, sheet: &ActivitySheet) -> Result<Option<String>> {
+    let Some(c) = &sheet.tutor_comment else {
+        return Ok(None);
+    };
+    let who = state
+        .store
+        .tutor(c.tutor)?
+        .map_or_else(|| "Le tuteur".to_string(), |t| t.name.full());
+    let day = c.at.to_zoned_datetime(state.clock.zone().clone()).date();
+    Ok(Some(format!("{who}, le {}", text::date_short(day))))
+}
+
 fn sheet_view(
     viewer: &Viewer,
     p: &Placement,
@@ -358,6 +411,7 @@ fn sheet_view(
     referential: &Referential,
     comment_input: &str,
     errors: &FieldErrors,
+    comment_heading: Option<&str>,
 ) -> Markup {
     let url = sheet_url(p, sheet.id);
     html! {
@@ -403,6 +457,7 @@ fn sheet_view(
         @if let Some(c) = &sheet.tutor_comment {
             section.card.tutor-comment {
                 h2 { "Avis du tuteur" }
+                @if let Some(h) = comment_heading { p.muted { (h) } }
                 @if c.text.is_empty() { p.muted { "Fiche vue, sans commentaire." } } @else { (multiline(&c.text)) }
             }
         }
@@ -441,6 +496,7 @@ pub fn sheet_show(
         .map_or("", |c| c.text.as_str())
         .to_string();
     let back = sheets_url(&p);
+    let heading = comment_heading(&state, &sheet)?;
     let body = sheet_view(
         &viewer,
         &p,
@@ -448,6 +504,7 @@ pub fn sheet_show(
         &referential,
         &comment,
         &FieldErrors::default(),
+        heading.as_deref(),
     );
     Ok(page(
         &viewer,
@@ -518,10 +575,14 @@ pub async fn sheet_update(
     match check_form(&form, &input, &p, &referential, today) {
         Ok((c, submit)) => {
             let now = state.clock.now();
-            let stored = state
+            // Set by the transaction when the sheet was no longer a draft.
+            let already_sent = AtomicBool::new(false);
+            state
                 .store
                 .update_sheet(p.id, sid, |mut s| {
-                    if s.status != SheetStatus::Draft {
+                    let sent = s.status != SheetStatus::Draft;
+                    already_sent.store(sent, Ordering::Relaxed);
+                    if sent {
                         return None;
                     }
                     s.title = c.title.clone();
@@ -540,14 +601,37 @@ pub async fn sheet_update(
                 })
                 .await?
                 .ok_or(Error::NotFound)?;
-            if stored.updated_at == now {
-                if submit {
-                    Flash::SheetSubmitted
-                } else {
-                    Flash::SheetSaved
-                }
-                .set(jar);
+            if already_sent.load(Ordering::Relaxed) {
+                // Sent to the tutor meanwhile (another tab, another phone): say so and
+                // keep what was typed rather than drop it silently.
+                let mut errors = FieldErrors::default();
+                errors.add(
+                    "status",
+                    "Cette fiche a déjà été envoyée au tuteur : elle ne peut plus être modifiée et vos changements n'ont pas été enregistrés. Copiez-les si besoin, puis revenez à la fiche.",
+                );
+                let action = sheet_url(&p, sid);
+                return Ok(rejected(
+                    &viewer,
+                    &SheetForm {
+                        new_id: None,
+                        title: "Modifier la fiche",
+                        action: &action,
+                        placement: &p,
+                        referential: &referential,
+                        input: &input,
+                        errors: &errors,
+                        today,
+                    },
+                )
+                .with_status(StatusCode::CONFLICT)
+                .into_response());
             }
+            if submit {
+                Flash::SheetSubmitted
+            } else {
+                Flash::SheetSaved
+            }
+            .set(jar);
             Ok(see_other(&sheet_url(&p, sid)))
         }
         Err(errors) => {
@@ -596,7 +680,16 @@ pub async fn sheet_submit(
             "Cochez au moins une compétence mobilisée (bouton « Modifier ») avant d'envoyer la fiche au tuteur.",
         );
         let back = sheets_url(&p);
-        let body = sheet_view(&viewer, &p, &sheet, &referential, "", &errors);
+        let heading = comment_heading(&state, &sheet)?;
+        let body = sheet_view(
+            &viewer,
+            &p,
+            &sheet,
+            &referential,
+            "",
+            &errors,
+            heading.as_deref(),
+        );
         return Ok(page(
             &viewer,
             &sheet.title,
@@ -668,6 +761,7 @@ pub async fn sheet_review(
         Err(errors) => {
             let referential = referential_of(&state, &p)?;
             let back = sheets_url(&p);
+            let heading = comment_heading(&state, &sheet)?;
             let body = sheet_view(
                 &viewer,
                 &p,
@@ -675,6 +769,7 @@ pub async fn sheet_review(
                 &referential,
                 form.get("comment"),
                 &errors,
+                heading.as_deref(),
             );
             Ok(page(
                 &viewer,

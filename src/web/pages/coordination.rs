@@ -55,16 +55,16 @@ pub fn coordination_home(state: &State, viewer: &Viewer) -> Result<Response> {
         }
         h2 { "Périodes de formation en entreprise" }
         div.table-wrap {
-            table {
+            table.stacked {
                 thead { tr { th { "Élève" } th { "Entreprise" } th { "Tuteur" } th { "Référent" } th { "Dates" } } }
                 tbody {
                     @for v in &placements {
                         tr {
-                            td { a href=(placement_url(v.placement.id)) { (v.student.name.full()) } br; span.muted { (v.class.name) } }
-                            td { (v.company.name) }
-                            td { (v.tutor.name.full()) }
-                            td { (v.referent.name.full()) }
-                            td { (text::date_short(v.placement.start)) " – " (text::date_short(v.placement.end)) br; span.muted { span.nowrap { (v.placement.phase(today).label()) } } }
+                            td data-label="Élève" { div { a href=(placement_url(v.placement.id)) { (v.student.name.full()) } br; span.muted { (v.class.name) } } }
+                            td data-label="Entreprise" { div { (v.company.name) } }
+                            td data-label="Tuteur" { div { (v.tutor.name.full()) } }
+                            td data-label="Référent" { div { (v.referent.name.full()) } }
+                            td data-label="Dates" { div { (text::date_short(v.placement.start)) " – " (text::date_short(v.placement.end)) br; span.muted { span.nowrap { (v.placement.phase(today).label()) } } } }
                         }
                     }
                 }

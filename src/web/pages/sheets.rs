@@ -164,7 +164,13 @@ fn sheet_form(viewer: &Viewer, f: &SheetForm<'_>) -> Markup {
                     @let open = input.competencies.contains(&c.code)
                         || c.criteria.iter().any(|k| input.criteria.contains(&k.code));
                     details open[open] {
-                        summary { strong { (c.code) } " " (c.title) }
+                        @let ticked = c.criteria.iter().filter(|k| input.criteria.contains(&k.code)).count();
+                        summary {
+                            strong { (c.code) } " " (c.title)
+                            @if input.competencies.contains(&c.code) || ticked > 0 {
+                                " " span.badge.done { "✓ cochée" @if ticked > 0 { ", " (ticked) " critère" @if ticked > 1 { "s" } } }
+                            }
+                        }
                         label.check {
                             input type="checkbox" name="competencies" value=(c.code)
                                 checked[input.competencies.contains(&c.code)];

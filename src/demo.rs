@@ -190,6 +190,7 @@ pub fn school(today: Date, zone: &jiff::tz::TimeZone) -> SchoolSeed {
             tasks: tasks.into(),
             notes: notes.into(),
             created_at: at(*d, 18, zone),
+            updated_at: None,
         });
     }
     for d in week.iter().take(2) {
@@ -201,6 +202,7 @@ pub fn school(today: Date, zone: &jiff::tz::TimeZone) -> SchoolSeed {
             tasks: "Pose de prises RJ45 et brassage de la baie de communication.".into(),
             notes: String::new(),
             created_at: at(*d, 17, zone),
+            updated_at: None,
         });
     }
 

@@ -125,6 +125,43 @@ pub struct LogbookEntry {
     pub notes: String,
     /// When it was received by the server.
     pub created_at: Timestamp,
+    /// When the student last corrected it (shown to everyone who reads it).
+    pub updated_at: Option<Timestamp>,
+}
+
+/// Layout of [`LogbookEntry`] in record version 1 (before corrections existed); read by
+/// the store's upgrade path.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogbookEntryV1 {
+    /// See [`LogbookEntry::id`].
+    pub id: LogbookEntryId,
+    /// See [`LogbookEntry::placement`].
+    pub placement: PlacementId,
+    /// See [`LogbookEntry::date`].
+    pub date: Date,
+    /// See [`LogbookEntry::hours`].
+    pub hours: Hours,
+    /// See [`LogbookEntry::tasks`].
+    pub tasks: String,
+    /// See [`LogbookEntry::notes`].
+    pub notes: String,
+    /// See [`LogbookEntry::created_at`].
+    pub created_at: Timestamp,
+}
+
+impl From<LogbookEntryV1> for LogbookEntry {
+    fn from(v1: LogbookEntryV1) -> Self {
+        LogbookEntry {
+            id: v1.id,
+            placement: v1.placement,
+            date: v1.date,
+            hours: v1.hours,
+            tasks: v1.tasks,
+            notes: v1.notes,
+            created_at: v1.created_at,
+            updated_at: None,
+        }
+    }
 }
 
 impl LogbookEntry {
@@ -233,6 +270,7 @@ pub fn validate_entry(
         tasks,
         notes,
         created_at: now,
+        updated_at: None,
     };
     // A resubmission of the very same entry does not count twice.
     let already: u32 = existing

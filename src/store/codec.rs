@@ -103,12 +103,33 @@ record!(
     Company => "company",
     Tutor => "tutor",
     Placement => "placement",
-    LogbookEntry => "logbook-entry",
     ActivitySheet => "activity-sheet",
     Referential => "referential",
     AccessToken => "access-token",
     Session => "session",
 );
+
+/// Version 2 added [`LogbookEntry::updated_at`] (corrections); version 1 records are
+/// read through [`crate::domain::logbook::LogbookEntryV1`].
+impl Record for LogbookEntry {
+    const KIND: &'static str = "logbook-entry";
+    const VERSION: u8 = 2;
+
+    fn upgrade(version: u8, bytes: &[u8]) -> Result<Self, CodecError> {
+        match version {
+            1 => postcard::from_bytes::<crate::domain::logbook::LogbookEntryV1>(bytes)
+                .map(LogbookEntry::from)
+                .map_err(|source| CodecError::Postcard {
+                    kind: Self::KIND,
+                    source,
+                }),
+            version => Err(CodecError::UnknownVersion {
+                kind: Self::KIND,
+                version,
+            }),
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -146,6 +167,26 @@ mod tests {
                 }),
             }
         }
+    }
+
+    #[test]
+    fn a_version_1_logbook_entry_reads_as_never_corrected() {
+        use crate::domain::logbook::LogbookEntryV1;
+        let v1 = LogbookEntryV1 {
+            id: LogbookEntryId::new(),
+            placement: PlacementId::new(),
+            date: jiff::civil::Date::new(2026, 11, 20).unwrap(),
+            hours: Hours::parse("7h30").unwrap(),
+            tasks: "Tirage de câbles".into(),
+            notes: String::new(),
+            created_at: jiff::Timestamp::UNIX_EPOCH,
+        };
+        let mut bytes = vec![1u8];
+        bytes.extend(postcard::to_stdvec(&v1).unwrap());
+        let read: LogbookEntry = decode(&bytes).unwrap();
+        assert_eq!(read, LogbookEntry::from(v1));
+        assert_eq!(read.updated_at, None);
+        assert_eq!(encode(&read).unwrap()[0], 2);
     }
 
     #[test]

@@ -467,6 +467,30 @@ impl Store {
         .await
     }
 
+    /// Replaces the entry with `entry.id` of `entry.placement` by `entry` (a student's
+    /// correction), moving it in the newest-first order when its date changed. Returns
+    /// false, changing nothing, when no such entry exists in that placement.
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub async fn replace_logbook_entry(&self, entry: &LogbookEntry) -> Result<bool> {
+        let index = keys::key(&[keys::LOGBOOK_ID, entry.id.as_bytes()]);
+        self.write(|tx| {
+            let Some(old_key) = tx.get_raw(&index)? else {
+                return Ok(false);
+            };
+            match tx.get::<LogbookEntry>(&old_key)? {
+                Some(old) if old.placement == entry.placement => {
+                    tx.remove(&old_key)?;
+                    Self::put_logbook_entry(tx, entry)?;
+                    Ok(true)
+                }
+                _ => Ok(false),
+            }
+        })
+        .await
+    }
+
     /// A placement's activity sheets, latest day first.
     ///
     /// # Errors

@@ -45,6 +45,8 @@ pub fn expired(name: &str) -> Cookie {
 pub enum Flash {
     /// Logbook entry stored.
     EntrySaved,
+    /// Logbook entry corrected.
+    EntryCorrected,
     /// Sheet draft stored.
     SheetSaved,
     /// Sheet sent to the tutor.
@@ -59,6 +61,7 @@ impl Flash {
     fn code(self) -> &'static str {
         match self {
             Flash::EntrySaved => "entry-saved",
+            Flash::EntryCorrected => "entry-corrected",
             Flash::SheetSaved => "sheet-saved",
             Flash::SheetSubmitted => "sheet-submitted",
             Flash::ReviewSaved => "review-saved",
@@ -69,6 +72,7 @@ impl Flash {
     fn from_code(code: &str) -> Option<Flash> {
         [
             Flash::EntrySaved,
+            Flash::EntryCorrected,
             Flash::SheetSaved,
             Flash::SheetSubmitted,
             Flash::ReviewSaved,
@@ -82,6 +86,7 @@ impl Flash {
     pub fn message(self) -> &'static str {
         match self {
             Flash::EntrySaved => "Entrée enregistrée dans le journal de bord.",
+            Flash::EntryCorrected => "Entrée corrigée.",
             Flash::SheetSaved => "Fiche enregistrée (brouillon).",
             Flash::SheetSubmitted => "Fiche envoyée au tuteur.",
             Flash::ReviewSaved => "Avis enregistré : la fiche est marquée comme vue.",

@@ -36,6 +36,11 @@ pub fn routes(state: State) -> impl Endpoint<Output = poem::Response> {
             get(logbook::logbook_list).post(logbook::logbook_save),
         )
         .at("/stages/:id/journal/nouvelle", get(logbook::logbook_new))
+        .at("/stages/:id/journal/:entry", post(logbook::logbook_update))
+        .at(
+            "/stages/:id/journal/:entry/modifier",
+            get(logbook::logbook_edit),
+        )
         .at(
             "/stages/:id/fiches",
             get(sheets::sheet_list).post(sheets::sheet_create),

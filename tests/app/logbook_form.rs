@@ -529,3 +529,88 @@ async fn a_day_cannot_hold_more_than_24_hours() {
     refused.expect(422).shows(&["Ce jour compte déjà"]);
     assert_eq!(app.entries(app.w.p_mael).len(), before.len() + 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_student_corrects_an_entry_and_readers_see_it_was_corrected() {
+    let app = App::start().await;
+    let w = &app.w;
+    let base = stage(w.p_mael);
+    let mael = app.student(w.mael).await;
+    let eloise = app.student(w.eloise).await;
+    let helene = app.tutor(w.helene).await;
+    let before = app.entries(w.p_mael);
+    let target = before.last().unwrap().clone(); // the oldest day
+    let edit_url = format!("{base}/journal/{}/modifier", target.id);
+
+    // Only the student who wrote it can open or post the correction.
+    helene.get(&edit_url).await.expect(404);
+    eloise.get(&edit_url).await.expect(404);
+    let form = mael.get(&edit_url).await;
+    form.expect(200)
+        .shows(&["Corriger une entrée", "Enregistrer la correction"]);
+    assert_eq!(form.field("tasks").as_deref(), Some(target.tasks.as_str()));
+    let csrf = form.csrf();
+    let post_url = format!("{base}/journal/{}", target.id);
+    eloise
+        .post(
+            &post_url,
+            &[(
+                "_csrf",
+                &eloise.csrf(&format!("{}/journal", stage(w.p_eloise))).await,
+            )],
+        )
+        .await
+        .expect(404);
+
+    // An invalid correction comes back and changes nothing.
+    mael.post(
+        &post_url,
+        &[
+            ("_csrf", &csrf),
+            ("date", "2026-03-10"),
+            ("hours", "25"),
+            ("tasks", "Corrigé"),
+        ],
+    )
+    .await
+    .expect(422)
+    .shows(&["Une journée compte au plus 24 heures.", "Corrigé"]);
+    assert_eq!(app.entries(w.p_mael), before);
+
+    // A valid one moves the entry to its new day, keeps its id, and says it was corrected.
+    app.clock.advance(jiff::SignedDuration::from_hours(1));
+    mael.post(
+        &post_url,
+        &[
+            ("_csrf", &csrf),
+            ("date", "2026-03-11"),
+            ("hours", "6h45"),
+            ("tasks", "Tâches corrigées après coup."),
+            ("notes", ""),
+        ],
+    )
+    .await
+    .expect(303);
+    let after = app.entries(w.p_mael);
+    assert_eq!(after.len(), before.len());
+    let corrected = after.iter().find(|e| e.id == target.id).unwrap();
+    assert_eq!(corrected.tasks, "Tâches corrigées après coup.");
+    assert_eq!(corrected.hours.to_string(), "6 h 45");
+    assert_eq!(corrected.created_at, target.created_at);
+    assert!(corrected.updated_at.is_some());
+    assert_eq!(after[0].id, target.id, "the 11th is now the newest day");
+    mael.get(&format!("{base}/journal"))
+        .await
+        .expect(200)
+        .shows(&[
+            "Entrée corrigée.",
+            "Tâches corrigées après coup.",
+            "Corrigée par l'élève le",
+        ]);
+    helene
+        .get(&format!("{base}/journal"))
+        .await
+        .expect(200)
+        .shows(&["Tâches corrigées après coup.", "Corrigée par l'élève le"])
+        .hides(&["/modifier"]);
+}

@@ -57,6 +57,7 @@ async fn run() {
             tasks: format!("{tasks} (jour {i})"),
             notes: "J'ai appris à lire le plan d'implantation et à repérer les circuits.".into(),
             created_at: clock.now(),
+            updated_at: None,
         });
     }
     state.store.seed(&seed).await.expect("seed");

@@ -20,7 +20,9 @@ pub fn logbook_view(
     placement: &Placement,
     entries: &[LogbookEntry],
     today: jiff::civil::Date,
+    zone: &jiff::tz::TimeZone,
 ) -> Markup {
+    let is_student = matches!(viewer.subject, Subject::Student(_));
     let base = placement_url(placement.id);
     let quarters: u32 = entries.iter().map(|e| u32::from(e.hours.quarters())).sum();
     let can_write = matches!(viewer.subject, Subject::Student(_)) && placement.start <= today;
@@ -47,6 +49,12 @@ pub fn logbook_view(
                         @if !e.notes.is_empty() {
                             h3.label { "Remarques" }
                             (multiline(&e.notes))
+                        }
+                        @if let Some(at) = e.updated_at {
+                            p.muted.small { "Corrigée par l'élève le " (text::date_short(at.to_zoned_datetime(zone.clone()).date())) }
+                        }
+                        @if is_student {
+                            a.small href=(format!("{base}/journal/{}/modifier", e.id)) { "Corriger" span.visually-hidden { " l'entrée du " (text::date_short(e.date)) } }
                         }
                     }
                 }
@@ -92,25 +100,49 @@ pub fn logbook_list(
         }
     };
     let back = placement_url(p.id);
-    let body = logbook_view(&viewer, &p, &entries, state.clock.today());
+    let body = logbook_view(
+        &viewer,
+        &p,
+        &entries,
+        state.clock.today(),
+        state.clock.zone(),
+    );
     Ok(page(&viewer, &title, Some((&back, back_label(&viewer))), body).into_response())
+}
+
+/// What the entry form writes: a new entry (with the id it will get, so a double
+/// submission stores one entry) or a correction of an existing one.
+#[derive(Clone, Copy)]
+enum EntryTarget {
+    New(LogbookEntryId),
+    Existing(LogbookEntryId),
 }
 
 fn entry_form(
     viewer: &Viewer,
     placement: &Placement,
-    id: LogbookEntryId,
+    target: EntryTarget,
     input: &LogbookEntryInput,
     errors: &FieldErrors,
     today: jiff::civil::Date,
 ) -> Markup {
     let base = placement_url(placement.id);
     let max = placement.end.min(today);
+    let (action, new_id, label) = match target {
+        EntryTarget::New(id) => (format!("{base}/journal"), Some(id), "Enregistrer l'entrée"),
+        EntryTarget::Existing(id) => (
+            format!("{base}/journal/{id}"),
+            None,
+            "Enregistrer la correction",
+        ),
+    };
     html! {
         (error_summary(errors))
-        form.stack method="post" action=(format!("{base}/journal")) novalidate {
+        form.stack method="post" action=(action) novalidate {
             (csrf_field(viewer))
-            input type="hidden" name="id" value=(id);
+            @if let Some(id) = new_id {
+                input type="hidden" name="id" value=(id);
+            }
             label for="date" { "Date" }
             (field_error(errors, "date"))
             input #date type="date" name="date" value=(input.date) required
@@ -129,7 +161,7 @@ fn entry_form(
             (field_error(errors, "notes"))
             textarea #notes name="notes" rows="4" maxlength=(NOTES_MAX_CHARS)
                 aria-invalid=[errors.get("notes").map(|_| "true")] aria-describedby=[described_by(errors, "notes")] { (input.notes) }
-            button.primary type="submit" { "Enregistrer l'entrée" }
+            button.primary type="submit" { (label) }
         }
     }
 }
@@ -163,7 +195,7 @@ pub fn logbook_new(
     let body = entry_form(
         &viewer,
         &p,
-        LogbookEntryId::new(),
+        EntryTarget::New(LogbookEntryId::new()),
         &input,
         &FieldErrors::default(),
         today,
@@ -225,7 +257,14 @@ pub async fn logbook_save(
         }
         Err(errors) => {
             let back = format!("{}/journal", placement_url(p.id));
-            let body = entry_form(&viewer, &p, entry_id, &input, &errors, today);
+            let body = entry_form(
+                &viewer,
+                &p,
+                EntryTarget::New(entry_id),
+                &input,
+                &errors,
+                today,
+            );
             Ok(page(
                 &viewer,
                 "Nouvelle entrée",
@@ -234,6 +273,118 @@ pub async fn logbook_save(
             )
             .with_status(StatusCode::UNPROCESSABLE_ENTITY)
             .into_response())
+        }
+    }
+}
+
+fn own_entry(
+    state: &State,
+    viewer: &Viewer,
+    pid: &str,
+    eid: &str,
+) -> Result<(Placement, LogbookEntry)> {
+    let p = permissions::own_placement(&state.store, &viewer.subject, parse_id(pid)?)?;
+    let entry = state
+        .store
+        .logbook_entry(parse_id(eid)?)?
+        .filter(|e| e.placement == p.id)
+        .ok_or(crate::Error::NotFound)?;
+    Ok((p, entry))
+}
+
+fn correction_page(viewer: &Viewer, p: &Placement, body: Markup) -> Markup {
+    let back = format!("{}/journal", placement_url(p.id));
+    page(
+        viewer,
+        "Corriger une entrée",
+        Some((&back, "Journal de bord")),
+        body,
+    )
+}
+
+/// `GET /stages/:id/journal/:entry/modifier`: the form of one of the student's own
+/// entries, filled with what is stored.
+///
+/// # Errors
+/// 404 unless the entry belongs to this student's placement; store failure.
+#[handler]
+pub fn logbook_edit(
+    state: Data<&State>,
+    viewer: Viewer,
+    Path((pid, eid)): Path<(String, String)>,
+) -> Result<Response> {
+    let (p, entry) = own_entry(&state, &viewer, &pid, &eid)?;
+    let input = LogbookEntryInput {
+        date: entry.date.to_string(),
+        hours: entry.hours.to_string(),
+        tasks: entry.tasks.clone(),
+        notes: entry.notes.clone(),
+    };
+    let body = entry_form(
+        &viewer,
+        &p,
+        EntryTarget::Existing(entry.id),
+        &input,
+        &FieldErrors::default(),
+        state.clock.today(),
+    );
+    Ok(correction_page(&viewer, &p, body).into_response())
+}
+
+/// `POST /stages/:id/journal/:entry`: stores the student's correction of an entry
+/// (same rules as a new entry); the entry then shows when it was corrected.
+///
+/// # Errors
+/// 404 unless the entry belongs to this student's placement; 403 without a valid
+/// anti-CSRF token; store failure.
+#[handler]
+pub async fn logbook_update(
+    state: Data<&State>,
+    viewer: Viewer,
+    jar: &CookieJar,
+    Path((pid, eid)): Path<(String, String)>,
+    form: FormData,
+) -> Result<Response> {
+    viewer.check_csrf(&form)?;
+    let (p, entry) = own_entry(&state, &viewer, &pid, &eid)?;
+    let input = LogbookEntryInput {
+        date: form.get("date").to_string(),
+        hours: form.get("hours").to_string(),
+        tasks: form.get("tasks").to_string(),
+        notes: form.get("notes").to_string(),
+    };
+    let today = state.clock.today();
+    let now = state.clock.now();
+    let others: Vec<LogbookEntry> = state
+        .store
+        .logbook(p.id)?
+        .into_iter()
+        .filter(|e| e.id != entry.id)
+        .collect();
+    match validate_entry(&input, &p, today, entry.id, now, &others) {
+        Ok(mut corrected) => {
+            if !corrected.same_content(&entry) {
+                corrected.created_at = entry.created_at;
+                corrected.updated_at = Some(now);
+                if !state.store.replace_logbook_entry(&corrected).await? {
+                    return Err(crate::Error::NotFound);
+                }
+            }
+            Flash::EntryCorrected.set(jar);
+            Ok(see_other(&format!("{}/journal", placement_url(p.id))))
+        }
+        Err(errors) => {
+            let body = entry_form(
+                &viewer,
+                &p,
+                EntryTarget::Existing(entry.id),
+                &input,
+                &errors,
+                today,
+            );
+            Ok(correction_page(&viewer, &p, body)
+                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+                .into_response())
         }
     }
 }

@@ -27,6 +27,9 @@ pub enum Error {
     /// The service cannot start: bad option, port taken, data directory in use.
     #[error("{0}")]
     Startup(String),
+    /// Too many sign-in attempts; retry after this many seconds.
+    #[error("trop de tentatives de connexion")]
+    TooManyRequests(u64),
     /// The body is larger than the configured limit.
     #[error("envoi trop volumineux")]
     PayloadTooLarge,
@@ -51,6 +54,7 @@ impl Error {
             Error::SignInRequired => StatusCode::UNAUTHORIZED,
             Error::Forbidden | Error::CrossSite => StatusCode::FORBIDDEN,
             Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Error::BadRequest(_) => StatusCode::BAD_REQUEST,
             Error::Store(_) | Error::Internal(_) | Error::Startup(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -76,6 +80,10 @@ impl Error {
             Error::CrossSite => (
                 "Requête refusée",
                 "Cette demande ne vient pas d'une page de Livret : elle a été refusée et rien n'a été modifié. Ouvrez Livret à son adresse habituelle et recommencez.",
+            ),
+            Error::TooManyRequests(_) => (
+                "Trop de tentatives",
+                "Trop de demandes de connexion ont été faites en peu de temps. Patientez une minute, puis rouvrez votre lien.",
             ),
             Error::PayloadTooLarge => (
                 "Envoi trop volumineux",
@@ -106,8 +114,13 @@ impl poem::error::ResponseError for Error {
             tracing::error!(error = %self, "requête en échec");
         }
         let (title, text) = self.message();
-        crate::web::layout::error_page(title, text)
+        let mut resp = crate::web::layout::error_page(title, text)
             .with_status(Error::status(self))
-            .into_response()
+            .into_response();
+        if let Error::TooManyRequests(secs) = self {
+            resp.headers_mut()
+                .insert(poem::http::header::RETRY_AFTER, (*secs).max(1).into());
+        }
+        resp
     }
 }

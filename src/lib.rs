@@ -54,6 +54,7 @@ pub async fn open(config: Config, clock: Clock) -> Result<web::State> {
         store,
         clock,
         config,
+        limits: auth::rate_limit::SignInLimits::default(),
     }))
 }
 

@@ -5,6 +5,7 @@
 //! directory opens nobody's account.
 
 pub mod permissions;
+pub mod rate_limit;
 
 use crate::clock::Clock;
 use crate::domain::Subject;

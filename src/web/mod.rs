@@ -24,6 +24,8 @@ pub struct AppState {
     pub clock: Clock,
     /// The configuration.
     pub config: Config,
+    /// Rate limits of the sign-in routes.
+    pub limits: crate::auth::rate_limit::SignInLimits,
 }
 
 /// Shared handle on [`AppState`], given to handlers as `Data<&State>`.

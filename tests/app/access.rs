@@ -285,3 +285,43 @@ async fn each_role_lands_on_its_home() {
             .shows(&[title, role, "Se déconnecter"]);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn link_routes_are_rate_limited_per_client_with_retry_after() {
+    let app = App::start().await;
+    let link = app.link(Subject::Student(app.w.mael)).await;
+    let visitor = app.browser();
+    // A burst of 30, then one every 2 s: count the answers before the first refusal
+    // (bounded, and allowing for the refills a slow machine earns meanwhile).
+    let started = std::time::Instant::now();
+    let mut accepted = 0u64;
+    let refused = loop {
+        let page = visitor.get(&link).await;
+        if page.status != 200 || accepted >= 100 {
+            break page;
+        }
+        accepted += 1;
+    };
+    let refills = started.elapsed().as_secs() / 2 + 1;
+    assert!(
+        (30..=30 + refills).contains(&accepted),
+        "{accepted} accepted before the refusal"
+    );
+    refused.expect(429).shows(&["Trop de tentatives"]);
+    let retry: u64 = refused.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=2).contains(&retry), "Retry-After {retry}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_ins_with_one_link_are_rate_limited_per_account() {
+    let app = App::start().await;
+    let link = app.link(Subject::Tutor(app.w.helene)).await;
+    for _ in 0..10 {
+        app.browser().post(&link, &[]).await.expect(303);
+    }
+    let refused = app.browser().post(&link, &[]).await;
+    refused.expect(429);
+    assert!(refused.header("retry-after").is_some());
+    // Refused means refused: no session cookie.
+    assert!(refused.set_cookie("livret").is_none());
+}

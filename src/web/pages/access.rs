@@ -5,15 +5,31 @@
 use super::see_other;
 use crate::auth;
 use crate::domain::access::AccessKind;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::web::State;
 use crate::web::extract::{Flash, FormData, Viewer, active_name, session_cookie};
 use crate::web::layout::public_page;
 use maud::{Markup, html};
 use poem::http::StatusCode;
 use poem::web::cookie::CookieJar;
-use poem::web::{Data, Path};
+use poem::web::{Data, Path, RemoteAddr};
 use poem::{IntoResponse, Response, handler};
+
+/// Counts a request to a link route against the client's limit (and, for a sign-in,
+/// against the link's own), as issue 3 asks.
+fn limit(state: &State, client: &RemoteAddr, account: Option<[u8; 32]>) -> Result<()> {
+    let too_many = |wait: std::time::Duration| {
+        tracing::warn!("connexion par lien refusée : trop de tentatives");
+        Error::TooManyRequests(wait.as_secs().max(1))
+    };
+    if let Some(addr) = client.as_socket_addr() {
+        state.limits.check_client(addr.ip()).map_err(too_many)?;
+    }
+    if let Some(hash) = account {
+        state.limits.check_account(hash).map_err(too_many)?;
+    }
+    Ok(())
+}
 
 fn invalid_link() -> Response {
     public_page(
@@ -31,9 +47,14 @@ fn invalid_link() -> Response {
 /// `GET /acces/:token`: the confirmation page (changes nothing).
 ///
 /// # Errors
-/// Store failure.
+/// 429 past the client's rate limit; store failure.
 #[handler]
-pub fn access_show(state: Data<&State>, Path(token): Path<String>) -> Result<Response> {
+pub fn access_show(
+    state: Data<&State>,
+    client: &RemoteAddr,
+    Path(token): Path<String>,
+) -> Result<Response> {
+    limit(&state, client, None)?;
     let Some(link) = auth::check_link(&state.store, &state.clock, &token)? else {
         return Ok(invalid_link());
     };
@@ -59,13 +80,15 @@ pub fn access_show(state: Data<&State>, Path(token): Path<String>) -> Result<Res
 /// this browser had), then redirects to their home page.
 ///
 /// # Errors
-/// Store failure.
+/// 429 past the client's or the link's rate limit; store failure.
 #[handler]
 pub async fn access_open(
     state: Data<&State>,
     jar: &CookieJar,
+    client: &RemoteAddr,
     Path(token): Path<String>,
 ) -> Result<Response> {
+    limit(&state, client, Some(auth::hash_secret(&token)))?;
     let Some(link) = auth::check_link(&state.store, &state.clock, &token)? else {
         return Ok(invalid_link());
     };

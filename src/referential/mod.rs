@@ -10,7 +10,12 @@ use std::collections::HashSet;
 use std::fmt;
 
 /// The referential files compiled into the binary, by file name.
-const SHIPPED: &[(&str, &str)] = &[("bacpro-melec.toml", include_str!("bacpro-melec.toml"))];
+const SHIPPED: &[(&str, &str)] = &[
+    ("bacpro-melec.toml", include_str!("bacpro-melec.toml")),
+    ("cap-electricien.toml", include_str!("cap-electricien.toml")),
+    ("bacpro-mcv.toml", include_str!("bacpro-mcv.toml")),
+    ("bts-mco.toml", include_str!("bts-mco.toml")),
+];
 
 /// One problem in a referential file, with the 1-based line it is on when known.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -221,6 +226,31 @@ mod tests {
         );
         assert!(melec.competencies.iter().all(|c| !c.criteria.is_empty()));
         assert!(!melec.sources.is_empty());
+    }
+
+    #[test]
+    fn every_shipped_referential_parses_names_its_sources_and_has_its_level() {
+        let all = shipped().unwrap();
+        let expected = [
+            ("bacpro-melec", "bac-pro"),
+            ("cap-electricien", "cap"),
+            ("bacpro-mcv", "bac-pro"),
+            ("bts-mco", "bts"),
+        ];
+        assert_eq!(all.len(), expected.len());
+        for (code, level) in expected {
+            let r = all
+                .iter()
+                .find(|r| r.code == code)
+                .unwrap_or_else(|| panic!("{code} is not shipped"));
+            assert_eq!(r.level, level, "{code}");
+            assert!(!r.sources.is_empty(), "{code} names no source");
+            assert!(
+                r.sources.iter().all(|s| !s.note.trim().is_empty()),
+                "{code}: a source has no note"
+            );
+            assert!(!r.competencies.is_empty(), "{code} has no competency");
+        }
     }
 
     #[test]

@@ -66,7 +66,7 @@ pub struct ServeArgs {
     /// Adresse d'écoute (ex. 127.0.0.1:8080, localhost:8080, 0.0.0.0:8080).
     #[arg(long, env = "LIVRET_LISTEN", default_value = "127.0.0.1:8080", value_parser = parse_listen)]
     pub listen: SocketAddr,
-    /// Adresse publique du service (ex. https://livret.lycee.fr) ; par défaut http://<listen>.
+    /// Adresse publique du service (ex. `https://livret.lycee.fr`) ; par défaut `http://<listen>`.
     #[arg(long, env = "LIVRET_PUBLIC_URL")]
     pub public_url: Option<String>,
     /// Fuseau horaire de l'établissement.

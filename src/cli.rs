@@ -19,9 +19,22 @@ pub struct Cli {
 pub enum Command {
     /// Lance le service web.
     Serve(ServeArgs),
+    /// Tâches d'administration, service arrêté (la base ne s'ouvre que dans un processus à la fois).
+    #[command(subcommand)]
+    Admin(AdminCommand),
     /// Vérifie que le service local répond sur /healthz (code de sortie 0 si oui) ;
     /// sert au HEALTHCHECK de l'image Docker, qui n'a ni curl ni shell.
     Healthcheck(HealthcheckArgs),
+}
+
+/// `livret admin …` sub-commands.
+#[derive(Subcommand, Debug)]
+pub enum AdminCommand {
+    /// Affiche un nouveau lien d'installation (base vide seulement ; valable 1 heure).
+    SetupLink(ServeArgs),
+    /// Affiche un lien de connexion (30 jours) pour chaque compte de coordination actif,
+    /// pour reprendre la main quand plus personne ne peut se connecter.
+    SignInLink(ServeArgs),
 }
 
 /// Options of `livret healthcheck`.

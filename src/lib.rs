@@ -98,6 +98,8 @@ pub async fn serve(mut config: Config, demo: bool) -> Result<()> {
         for line in demo::prepare(&state).await? {
             println!("{line}");
         }
+    } else if let Some(secret) = auth::issue_setup_link(&state.store, &state.clock).await? {
+        println!("{}", setup_line(&config.public_url, &secret));
     }
     let app = web::routes::routes(state.clone());
     tracing::info!(
@@ -116,6 +118,71 @@ pub async fn serve(mut config: Config, demo: bool) -> Result<()> {
         .map_err(|e| Error::Internal(format!("le serveur s'est arrêté sur une erreur : {e}")))?;
     state.store.flush().await?;
     Ok(())
+}
+
+fn setup_line(public_url: &str, secret: &str) -> String {
+    format!(
+        "installation: {public_url}/installation/{secret}\n  (lien à usage unique, valable 1 heure : il crée l'établissement et le premier compte de coordination)"
+    )
+}
+
+/// `livret admin setup-link`: prints a new first-start link for an empty store (the
+/// previous one stops working).
+///
+/// # Errors
+/// [`Error::Startup`] when the store already holds a school or is in use by a running
+/// Livret; store failures.
+pub async fn admin_setup_link(config: Config) -> Result<String> {
+    let state = open_for_admin(config).await?;
+    match auth::issue_setup_link(&state.store, &state.clock).await? {
+        Some(secret) => Ok(setup_line(&state.config.public_url, &secret)),
+        None => Err(Error::Startup(
+            "l'établissement est déjà créé : le lien d'installation ne sert plus. Pour reprendre la main, utilisez « livret admin sign-in-link ».".into(),
+        )),
+    }
+}
+
+/// `livret admin sign-in-link`: prints a 30-day sign-in link for every active
+/// coordinator (one line each: `coordination <name>: <url>`), revoking their previous
+/// sign-in links.
+///
+/// # Errors
+/// [`Error::Startup`] when there is no active coordinator or the store is in use by a
+/// running Livret; store failures.
+pub async fn admin_sign_in_link(config: Config) -> Result<Vec<String>> {
+    let state = open_for_admin(config).await?;
+    let mut lines = Vec::new();
+    for c in state.store.coordinators()?.into_iter().filter(|c| c.active) {
+        let secret = auth::issue_link(
+            &state.store,
+            &state.clock,
+            domain::Subject::Coordinator(c.id),
+        )
+        .await?;
+        lines.push(format!(
+            "coordination {}: {}/acces/{secret}",
+            c.name.full(),
+            state.config.public_url
+        ));
+    }
+    if lines.is_empty() {
+        return Err(Error::Startup(
+            "aucun compte de coordination actif : sur une base vide, utilisez « livret admin setup-link ».".into(),
+        ));
+    }
+    Ok(lines)
+}
+
+async fn open_for_admin(mut config: Config) -> Result<web::State> {
+    config.public_url = config::check_public_url(&config.public_url).map_err(Error::Startup)?;
+    let clock = Clock::system(&config.time_zone)
+        .map_err(|_| Error::Startup(format!("fuseau horaire « {} » inconnu", config.time_zone)))?;
+    open(config, clock).await.map_err(|e| match e {
+        Error::Startup(m) if m.contains("déjà utilisé") => Error::Startup(format!(
+            "{m}. Le service affiche aussi un nouveau lien d'installation à chaque démarrage tant que l'établissement n'est pas créé."
+        )),
+        other => other,
+    })
 }
 
 async fn shutdown_signal() {

@@ -1,7 +1,7 @@
 //! `livret`: parse the command line and start. Nothing else lives here.
 
 use clap::Parser;
-use livret::cli::{Cli, Command};
+use livret::cli::{AdminCommand, Cli, Command};
 use std::process::ExitCode;
 
 #[tokio::main]
@@ -23,6 +23,32 @@ async fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Admin(AdminCommand::SetupLink(args)) => {
+            match livret::admin_setup_link(args.config()).await {
+                Ok(line) => {
+                    println!("{line}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("livret : {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Admin(AdminCommand::SignInLink(args)) => {
+            match livret::admin_sign_in_link(args.config()).await {
+                Ok(lines) => {
+                    for line in lines {
+                        println!("{line}");
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("livret : {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Healthcheck(args) => {
             if args.check() {
                 ExitCode::SUCCESS

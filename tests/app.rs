@@ -22,5 +22,7 @@ mod pages;
 mod restart;
 #[path = "app/security.rs"]
 mod security;
+#[path = "app/setup.rs"]
+mod setup;
 #[path = "app/store.rs"]
 mod store;

@@ -77,6 +77,40 @@ pub async fn issue_link(
     Ok(secret)
 }
 
+/// How long the first-start link works: one hour (issue 3).
+pub const SETUP_LINK_MINUTES: i64 = 60;
+
+/// Issues the first-start link of an empty store (revoking any previous one) and
+/// returns the secret for `/installation/<secret>`, or `None` once a school exists.
+///
+/// # Errors
+/// Store failure.
+pub async fn issue_setup_link(store: &Store, clock: &Clock) -> Result<Option<String>, StoreError> {
+    let secret = new_secret();
+    let now = clock.now();
+    let link = crate::domain::access::SetupLink {
+        hash: hash_secret(&secret),
+        issued: now,
+        expires: now
+            .checked_add(SignedDuration::from_mins(SETUP_LINK_MINUTES))
+            .unwrap_or(now),
+    };
+    Ok(store.issue_setup_link(&link).await?.then_some(secret))
+}
+
+/// True when `secret` is the current, unexpired first-start link of an empty store.
+///
+/// # Errors
+/// Store failure.
+pub fn check_setup_link(store: &Store, clock: &Clock, secret: &str) -> Result<bool, StoreError> {
+    if secret.len() > 100 || !store.is_empty()? {
+        return Ok(false);
+    }
+    Ok(store
+        .setup_link()?
+        .is_some_and(|l| l.hash == hash_secret(secret) && clock.now() < l.expires))
+}
+
 /// Looks up a link secret; `Some` only when it exists, is not locked and not expired.
 ///
 /// # Errors

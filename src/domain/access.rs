@@ -47,6 +47,18 @@ impl AccessToken {
     }
 }
 
+/// The single-use first-start link (issue 3): it creates the school and its first
+/// coordinator, and works once, for one hour. Only one exists at a time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetupLink {
+    /// SHA-256 of the secret in the URL.
+    pub hash: [u8; 32],
+    /// When it was issued.
+    pub issued: Timestamp,
+    /// When it stops working (issued + 1 hour).
+    pub expires: Timestamp,
+}
+
 /// A signed-in session, stored under the SHA-256 of the cookie's value.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {

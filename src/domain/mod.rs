@@ -10,6 +10,7 @@ pub mod logbook;
 pub mod people;
 pub mod placement;
 pub mod referential;
+pub mod setup;
 pub mod text;
 
 pub use activity::{ActivitySheet, SheetStatus, TutorComment};

@@ -91,7 +91,7 @@ macro_rules! record {
     };
 }
 
-use crate::domain::access::{AccessToken, Session};
+use crate::domain::access::{AccessToken, Session, SetupLink};
 use crate::domain::*;
 
 record!(
@@ -107,6 +107,7 @@ record!(
     Referential => "referential",
     AccessToken => "access-token",
     Session => "session",
+    SetupLink => "setup-link",
 );
 
 /// Version 2 added [`LogbookEntry::updated_at`] (corrections); version 1 records are

@@ -17,6 +17,7 @@
 //! | `token-of/` | subject (17 bytes), kind (1 byte) | SHA-256 of that subject's current token of that kind |
 //! | `session/` | SHA-256 of the session cookie | session |
 //! | `session-of/` | subject (17 bytes), SHA-256 | empty (to end all sessions of a person) |
+//! | `setup-link` | (nothing more: there is at most one) | the first-start link |
 //!
 //! Ids are 16 raw bytes; dates and times are big-endian and bit-inverted where the
 //! newest must come first.
@@ -65,6 +66,9 @@ pub const TOKEN_OF: &[u8] = b"token-of/";
 pub const SESSION: &[u8] = b"session/";
 /// Index: sessions of a subject.
 pub const SESSION_OF: &[u8] = b"session-of/";
+
+/// Key of the single first-start link.
+pub const SETUP_LINK: &[u8] = b"setup-link";
 
 /// Concatenates parts into one key.
 pub fn key(parts: &[&[u8]]) -> Vec<u8> {

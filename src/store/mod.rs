@@ -9,7 +9,7 @@ pub mod codec;
 pub mod keys;
 pub mod migrations;
 
-use crate::domain::access::{AccessKind, AccessToken, Session};
+use crate::domain::access::{AccessKind, AccessToken, Session, SetupLink};
 use crate::domain::*;
 use codec::{CodecError, Record, decode, encode};
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
@@ -694,6 +694,58 @@ impl Store {
             Some(hash) => self.get(&keys::key(&[keys::TOKEN, &hash])),
             None => Ok(None),
         }
+    }
+
+    /// Replaces the first-start link (a new one revokes the previous one). Returns false,
+    /// storing nothing, once a school exists: the link only serves an empty store.
+    ///
+    /// # Errors
+    /// sled failure.
+    pub async fn issue_setup_link(&self, link: &SetupLink) -> Result<bool> {
+        if !self.is_empty()? {
+            return Ok(false);
+        }
+        self.write(|tx| {
+            tx.put(keys::SETUP_LINK, link)?;
+            Ok(true)
+        })
+        .await
+    }
+
+    /// The current first-start link, if any.
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub fn setup_link(&self) -> Result<Option<SetupLink>> {
+        self.get(keys::SETUP_LINK)
+    }
+
+    /// Creates the school and its first coordinator with the first-start link whose
+    /// hash is `hash`, and deletes the link, in one transaction: two concurrent uses of
+    /// the link create one school. Returns false, writing nothing, when the link is no
+    /// longer there.
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub async fn complete_setup(
+        &self,
+        hash: &[u8; 32],
+        school: &School,
+        coordinator: &Coordinator,
+    ) -> Result<bool> {
+        self.write(|tx| match tx.get::<SetupLink>(keys::SETUP_LINK)? {
+            Some(link) if &link.hash == hash => {
+                tx.remove(keys::SETUP_LINK)?;
+                tx.put(&keys::key(&[keys::SCHOOL, school.id.as_bytes()]), school)?;
+                tx.put(
+                    &keys::key(&[keys::COORDINATOR, coordinator.id.as_bytes()]),
+                    coordinator,
+                )?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        })
+        .await
     }
 
     /// Stores a new session under the hash of its cookie value.

@@ -1,6 +1,6 @@
 //! Every URL of Livret, in one place (STYLE.md habit 1), grouped by page family.
 
-use super::pages::{access, home, logbook, placement, sheets};
+use super::pages::{access, home, logbook, placement, setup, sheets};
 use super::{State, assets, middleware};
 use crate::error::Error;
 use poem::middleware::{Compression, CookieJarManager};
@@ -27,6 +27,10 @@ pub fn routes(state: State) -> impl Endpoint<Output = poem::Response> {
             get(access::access_show).post(access::access_open),
         )
         .at("/", get(home::home))
+        .at(
+            "/installation/:token",
+            get(setup::setup_show).post(setup::setup_create),
+        )
         // Signed in.
         .at("/deconnexion", post(access::signout))
         // A placement and its portfolio (who may see what: auth::permissions).

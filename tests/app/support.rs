@@ -204,6 +204,15 @@ impl App {
     /// Starts the app; `public_url` overrides the public URL (for example an `https`
     /// one, to check `Secure` cookies).
     pub async fn start_with(public_url: Option<&str>) -> App {
+        App::start_inner(public_url, true).await
+    }
+
+    /// Starts the app on an empty store (first start: no school yet).
+    pub async fn start_empty() -> App {
+        App::start_inner(None, false).await
+    }
+
+    async fn start_inner(public_url: Option<&str>, seeded: bool) -> App {
         let dir = tempfile::tempdir().unwrap();
         let acceptor = TcpListener::bind("127.0.0.1:0")
             .into_acceptor()
@@ -218,7 +227,9 @@ impl App {
             Err(e) => panic!("livret::open failed: {e}"),
         };
         let w = World::build(clock.today(), clock.zone());
-        state.store.seed(&w.seed).await.unwrap();
+        if seeded {
+            state.store.seed(&w.seed).await.unwrap();
+        }
         let app = livret::web::routes::routes(state.clone());
         let server = tokio::spawn(async move {
             let _ = poem::Server::new_with_acceptor(acceptor).run(app).await;

@@ -35,9 +35,15 @@ pub fn coordination_home(state: &State, viewer: &Viewer) -> Result<Response> {
         .map_or("Établissement".to_string(), |s| s.name.clone());
     let body = html! {
         @if let Some(s) = &school {
-            p.muted { (s.address) ", " (s.city) " · UAI " (s.uai) }
+            p.muted {
+                @if !s.address.is_empty() { (s.address) ", " }
+                (s.city) "\u{a0}· UAI " (s.uai)
+            }
         }
         h2 { "Classes" }
+        @if classes.is_empty() {
+            p.muted { "Aucune classe n'est encore enregistrée." }
+        }
         @for (class, referential, students) in &classes {
             section.card {
                 h3 { (class.name) }
@@ -54,6 +60,10 @@ pub fn coordination_home(state: &State, viewer: &Viewer) -> Result<Response> {
             }
         }
         h2 { "Périodes de formation en entreprise" }
+        @if placements.is_empty() {
+            p.muted { "Aucune période n'est encore enregistrée." }
+        } @else {
+
         div.table-wrap {
             table.stacked {
                 thead { tr { th { "Élève" } th { "Entreprise" } th { "Tuteur" } th { "Référent" } th { "Dates" } } }
@@ -69,6 +79,7 @@ pub fn coordination_home(state: &State, viewer: &Viewer) -> Result<Response> {
                     }
                 }
             }
+        }
         }
     };
     Ok(page(viewer, &title, None, body).into_response())

@@ -7,6 +7,7 @@ pub mod home;
 pub mod logbook;
 pub mod placement;
 pub mod referent;
+pub mod setup;
 pub mod sheets;
 pub mod tutor;
 

@@ -12,6 +12,8 @@ mod support;
 
 #[path = "app/access.rs"]
 mod access;
+#[path = "app/classes.rs"]
+mod classes;
 #[path = "app/logbook_form.rs"]
 mod logbook_form;
 #[path = "app/not_found.rs"]

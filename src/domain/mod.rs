@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod activity;
+pub mod class_form;
 pub mod class_list;
 pub mod ids;
 pub mod logbook;

@@ -4,6 +4,7 @@
 //! |---|---|---|
 //! | `school/` | school id | [`School`](crate::domain::School) |
 //! | `class/` | class id | class |
+//! | `class-name/` | folded class name | class id (names are unique) |
 //! | `student/` | student id | student |
 //! | `student-by-class/` | class id, student id | empty |
 //! | `teacher/`, `coordinator/`, `company/`, `tutor/` | id | record |
@@ -66,6 +67,10 @@ pub const TOKEN_OF: &[u8] = b"token-of/";
 pub const SESSION: &[u8] = b"session/";
 /// Index: sessions of a subject.
 pub const SESSION_OF: &[u8] = b"session-of/";
+
+/// Index: class name key (see `domain::class_form::name_key`) → class id, so two
+/// classes cannot share a name.
+pub const CLASS_NAME: &[u8] = b"class-name/";
 
 /// Key of the single first-start link.
 pub const SETUP_LINK: &[u8] = b"setup-link";

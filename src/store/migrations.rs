@@ -17,11 +17,34 @@ pub struct Migration {
 }
 
 /// Every migration, oldest first.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    to: 1,
-    description: "première structure : école, classes, personnes, PFMP, journal de bord, fiches activités, jetons, sessions",
-    run: |_| Ok(()),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        to: 1,
+        description: "première structure : école, classes, personnes, PFMP, journal de bord, fiches activités, jetons, sessions",
+        run: |_| Ok(()),
+    },
+    Migration {
+        to: 2,
+        description: "index des noms de classe (deux classes ne peuvent plus porter le même nom)",
+        run: index_class_names,
+    },
+];
+
+/// Migration 2: writes `class-name/<name key>` → class id for every existing class.
+fn index_class_names(data: &sled::Tree) -> Result<(), StoreError> {
+    use super::codec::decode;
+    use super::keys;
+    for kv in data.scan_prefix(keys::CLASS) {
+        let (_, value) = kv?;
+        let class: crate::domain::Class = decode(&value)?;
+        let name = crate::domain::class_form::name_key(&class.name);
+        data.insert(
+            keys::key(&[keys::CLASS_NAME, name.as_bytes()]),
+            class.id.as_bytes(),
+        )?;
+    }
+    Ok(())
+}
 
 /// The schema version this binary writes.
 pub fn current() -> u32 {

@@ -259,6 +259,35 @@ impl Store {
         Ok(all)
     }
 
+    /// Every referential the store holds (shipped and imported), by code.
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub fn referentials(&self) -> Result<Vec<Referential>> {
+        self.scan(keys::REFERENTIAL)
+    }
+
+    /// Stores a new class unless another has the same name key (checked in the same
+    /// transaction). Returns false, writing nothing, when the name is taken.
+    ///
+    /// # Errors
+    /// sled failure.
+    pub async fn insert_class(&self, class: &Class) -> Result<bool> {
+        let name = keys::key(&[
+            keys::CLASS_NAME,
+            crate::domain::class_form::name_key(&class.name).as_bytes(),
+        ]);
+        self.write(|tx| {
+            if tx.get_raw(&name)?.is_some() {
+                return Ok(false);
+            }
+            tx.put_raw(&name, class.id.as_bytes())?;
+            tx.put(&keys::key(&[keys::CLASS, class.id.as_bytes()]), class)?;
+            Ok(true)
+        })
+        .await
+    }
+
     /// One class.
     ///
     /// # Errors
@@ -600,6 +629,8 @@ impl Store {
             }
             for c in &seed.classes {
                 tx.put(&key(&[CLASS, c.id.as_bytes()]), c)?;
+                let name = crate::domain::class_form::name_key(&c.name);
+                tx.put_raw(&key(&[CLASS_NAME, name.as_bytes()]), c.id.as_bytes())?;
             }
             for s in &seed.students {
                 tx.put(&key(&[STUDENT, s.id.as_bytes()]), s)?;

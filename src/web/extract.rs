@@ -55,6 +55,8 @@ pub enum Flash {
     ReviewSaved,
     /// Signed out.
     SignedOut,
+    /// Class created.
+    ClassCreated,
 }
 
 impl Flash {
@@ -66,6 +68,7 @@ impl Flash {
             Flash::SheetSubmitted => "sheet-submitted",
             Flash::ReviewSaved => "review-saved",
             Flash::SignedOut => "signed-out",
+            Flash::ClassCreated => "class-created",
         }
     }
 
@@ -77,6 +80,7 @@ impl Flash {
             Flash::SheetSubmitted,
             Flash::ReviewSaved,
             Flash::SignedOut,
+            Flash::ClassCreated,
         ]
         .into_iter()
         .find(|f| f.code() == code)
@@ -91,6 +95,7 @@ impl Flash {
             Flash::SheetSubmitted => "Fiche envoyée au tuteur.",
             Flash::ReviewSaved => "Avis enregistré : la fiche est marquée comme vue.",
             Flash::SignedOut => "Vous êtes déconnecté.",
+            Flash::ClassCreated => "Classe créée.",
         }
     }
 

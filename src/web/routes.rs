@@ -1,6 +1,6 @@
 //! Every URL of Livret, in one place (STYLE.md habit 1), grouped by page family.
 
-use super::pages::{access, home, logbook, placement, setup, sheets};
+use super::pages::{access, classes, home, logbook, placement, setup, sheets};
 use super::{State, assets, middleware};
 use crate::error::Error;
 use poem::middleware::{Compression, CookieJarManager};
@@ -33,6 +33,9 @@ pub fn routes(state: State) -> impl Endpoint<Output = poem::Response> {
         )
         // Signed in.
         .at("/deconnexion", post(access::signout))
+        // Coordination.
+        .at("/coordination/classes", post(classes::class_create))
+        .at("/coordination/classes/nouvelle", get(classes::class_new))
         // A placement and its portfolio (who may see what: auth::permissions).
         .at("/stages/:id", get(placement::placement_show))
         .at(

@@ -41,6 +41,7 @@ pub fn coordination_home(state: &State, viewer: &Viewer) -> Result<Response> {
             }
         }
         h2 { "Classes" }
+        a.button.primary href="/coordination/classes/nouvelle" { "Nouvelle classe" }
         @if classes.is_empty() {
             p.muted { "Aucune classe n'est encore enregistrée." }
         }

@@ -2,6 +2,7 @@
 //! named `<noun>_<verb>` (STYLE.md habit 2).
 
 pub mod access;
+pub mod classes;
 pub mod coordination;
 pub mod home;
 pub mod logbook;

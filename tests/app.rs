@@ -26,5 +26,7 @@ mod restart;
 mod security;
 #[path = "app/setup.rs"]
 mod setup;
+#[path = "app/staff.rs"]
+mod staff;
 #[path = "app/store.rs"]
 mod store;

@@ -23,6 +23,8 @@ pub const TUTOR_ACCESS_DAYS: i64 = 183;
 /// How long a sign-in link of a student, teacher or coordinator works (until passkeys
 /// replace them with invitations, issue 7).
 pub const SIGN_IN_LINK_DAYS: i64 = 30;
+/// How long an invitation works (issue 3: single-use, seven days).
+pub const INVITATION_DAYS: i64 = 7;
 /// How long a session lasts at most.
 pub const SESSION_DAYS: i64 = 30;
 
@@ -111,6 +113,31 @@ pub fn check_setup_link(store: &Store, clock: &Clock, secret: &str) -> Result<bo
         .is_some_and(|l| l.hash == hash_secret(secret) && clock.now() < l.expires))
 }
 
+/// Issues a single-use invitation for a student, teacher or coordinator (revoking their
+/// previous invitation) and returns the secret for `/acces/<secret>`.
+///
+/// # Errors
+/// Store failure.
+pub async fn issue_invitation(
+    store: &Store,
+    clock: &Clock,
+    subject: Subject,
+) -> Result<String, StoreError> {
+    let secret = new_secret();
+    let now = clock.now();
+    let token = AccessToken {
+        subject,
+        kind: AccessKind::Invitation,
+        issued: now,
+        expires: now
+            .checked_add(SignedDuration::from_hours(24 * INVITATION_DAYS))
+            .unwrap_or(Timestamp::MAX),
+        locked: false,
+    };
+    store.issue_token(&hash_secret(&secret), &token).await?;
+    Ok(secret)
+}
+
 /// Looks up a link secret; `Some` only when it exists, is not locked and not expired.
 ///
 /// # Errors
@@ -138,6 +165,24 @@ pub async fn open_session(
     subject: Subject,
     not_after: Timestamp,
 ) -> Result<String, StoreError> {
+    open_session_with(store, clock, subject, not_after, None)
+        .await
+        .map(Option::unwrap_or_default)
+}
+
+/// Opens a session like [`open_session`]; with `redeem`, the hash of an invitation of
+/// the same person, uses the invitation up in the same transaction. Returns `None`,
+/// opening nothing, when that invitation is already used.
+///
+/// # Errors
+/// Store failure.
+pub async fn open_session_with(
+    store: &Store,
+    clock: &Clock,
+    subject: Subject,
+    not_after: Timestamp,
+    redeem: Option<[u8; 32]>,
+) -> Result<Option<String>, StoreError> {
     let secret = new_secret();
     let now = clock.now();
     let expires = now
@@ -150,10 +195,10 @@ pub async fn open_session(
         created: now,
         expires,
     };
-    store
-        .insert_session(&hash_secret(&secret), &session)
+    let opened = store
+        .insert_session(&hash_secret(&secret), &session, redeem.as_ref())
         .await?;
-    Ok(secret)
+    Ok(opened.then_some(secret))
 }
 
 /// The live session for a cookie value, if any.

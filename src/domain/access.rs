@@ -12,6 +12,10 @@ pub enum AccessKind {
     SignIn,
     /// A tutor's personal access link (spec: valid six months, lockable, regenerable).
     TutorAccess,
+    /// A single-use invitation for a student, teacher or coordinator (issue 3: seven
+    /// days; used up by the POST that opens the session). Appended last, so records
+    /// written before it still decode.
+    Invitation,
 }
 
 impl AccessKind {
@@ -20,6 +24,7 @@ impl AccessKind {
         match self {
             AccessKind::SignIn => 1,
             AccessKind::TutorAccess => 2,
+            AccessKind::Invitation => 3,
         }
     }
 }

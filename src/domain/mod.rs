@@ -12,6 +12,7 @@ pub mod people;
 pub mod placement;
 pub mod referential;
 pub mod setup;
+pub mod staff_form;
 pub mod text;
 
 pub use activity::{ActivitySheet, SheetStatus, TutorComment};

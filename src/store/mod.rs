@@ -779,17 +779,39 @@ impl Store {
         .await
     }
 
-    /// Stores a new session under the hash of its cookie value.
+    /// Stores a new session under the hash of its cookie value; with `redeem` (the hash
+    /// of an invitation of the same person), uses that invitation up in the same
+    /// transaction, and returns false, storing nothing, when it is already gone.
     ///
     /// # Errors
     /// sled failure.
-    pub async fn insert_session(&self, hash: &[u8; 32], session: &Session) -> Result<()> {
+    pub async fn insert_session(
+        &self,
+        hash: &[u8; 32],
+        session: &Session,
+        redeem: Option<&[u8; 32]>,
+    ) -> Result<bool> {
         self.write(|tx| {
+            if let Some(token_hash) = redeem {
+                let key = keys::key(&[keys::TOKEN, token_hash]);
+                match tx.get::<AccessToken>(&key)? {
+                    Some(t) if t.kind == AccessKind::Invitation && t.subject == session.subject => {
+                        tx.remove(&key)?;
+                        tx.remove(&keys::key(&[
+                            keys::TOKEN_OF,
+                            &keys::subject(&t.subject),
+                            &[t.kind.tag()],
+                        ]))?;
+                    }
+                    _ => return Ok(false),
+                }
+            }
             tx.put(&keys::key(&[keys::SESSION, hash]), session)?;
             tx.put_raw(
                 &keys::key(&[keys::SESSION_OF, &keys::subject(&session.subject), hash]),
                 &[],
-            )
+            )?;
+            Ok(true)
         })
         .await
     }

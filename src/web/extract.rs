@@ -57,6 +57,8 @@ pub enum Flash {
     SignedOut,
     /// Class created.
     ClassCreated,
+    /// Member of staff added.
+    StaffCreated,
 }
 
 impl Flash {
@@ -69,6 +71,7 @@ impl Flash {
             Flash::ReviewSaved => "review-saved",
             Flash::SignedOut => "signed-out",
             Flash::ClassCreated => "class-created",
+            Flash::StaffCreated => "staff-created",
         }
     }
 
@@ -81,6 +84,7 @@ impl Flash {
             Flash::ReviewSaved,
             Flash::SignedOut,
             Flash::ClassCreated,
+            Flash::StaffCreated,
         ]
         .into_iter()
         .find(|f| f.code() == code)
@@ -96,6 +100,7 @@ impl Flash {
             Flash::ReviewSaved => "Avis enregistré : la fiche est marquée comme vue.",
             Flash::SignedOut => "Vous êtes déconnecté.",
             Flash::ClassCreated => "Classe créée.",
+            Flash::StaffCreated => "Membre de l'équipe ajouté : envoyez-lui un lien d'invitation.",
         }
     }
 

@@ -1,6 +1,6 @@
 //! Every URL of Livret, in one place (STYLE.md habit 1), grouped by page family.
 
-use super::pages::{access, classes, home, logbook, placement, setup, sheets};
+use super::pages::{access, classes, home, logbook, placement, setup, sheets, staff};
 use super::{State, assets, middleware};
 use crate::error::Error;
 use poem::middleware::{Compression, CookieJarManager};
@@ -36,6 +36,9 @@ pub fn routes(state: State) -> impl Endpoint<Output = poem::Response> {
         // Coordination.
         .at("/coordination/classes", post(classes::class_create))
         .at("/coordination/classes/nouvelle", get(classes::class_new))
+        .at("/coordination/equipe", post(staff::staff_create))
+        .at("/coordination/equipe/nouveau", get(staff::staff_new))
+        .at("/coordination/invitations", post(staff::invitation_create))
         // A placement and its portfolio (who may see what: auth::permissions).
         .at("/stages/:id", get(placement::placement_show))
         .at(

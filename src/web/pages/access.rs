@@ -64,6 +64,7 @@ pub fn access_show(
     let space = match link.kind {
         AccessKind::TutorAccess => "votre espace tuteur",
         AccessKind::SignIn => "votre espace",
+        AccessKind::Invitation => "votre espace (ce lien d'invitation ne sert qu'une fois)",
     };
     let body: Markup = html! {
         p { "Bonjour " (name.first) "," }
@@ -102,7 +103,19 @@ pub async fn access_open(
             .delete_session(&auth::hash_secret(old.value_str()))
             .await?;
     }
-    let secret = auth::open_session(&state.store, &state.clock, link.subject, link.expires).await?;
+    // An invitation is used up by this POST, in the same transaction as the session.
+    let redeem = (link.kind == AccessKind::Invitation).then(|| auth::hash_secret(&token));
+    let not_after = if redeem.is_some() {
+        jiff::Timestamp::MAX
+    } else {
+        link.expires
+    };
+    let Some(secret) =
+        auth::open_session_with(&state.store, &state.clock, link.subject, not_after, redeem)
+            .await?
+    else {
+        return Ok(invalid_link());
+    };
     jar.add(session_cookie(secure, &secret));
     tracing::info!(
         role = link.subject.role_label(),

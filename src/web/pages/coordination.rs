@@ -1,8 +1,9 @@
-//! The coordinator's home: the school's classes, students and placements (read-only
-//! here; issue 3 adds editing).
+//! The coordinator's home: the school's staff, classes, students and placements, with
+//! what a coordinator can do so far (add staff and classes, invite people).
 
+use super::staff::invite_button;
 use super::{PlacementView, placement_url};
-use crate::domain::text;
+use crate::domain::{Subject, text};
 use crate::error::Result;
 use crate::web::State;
 use crate::web::extract::Viewer;
@@ -30,6 +31,13 @@ pub fn coordination_home(state: &State, viewer: &Viewer) -> Result<Response> {
     for p in all {
         placements.push(PlacementView::load(store, p)?);
     }
+    let mut staff: Vec<(Subject, crate::domain::PersonName, &str)> = Vec::new();
+    for t in store.teachers()?.into_iter().filter(|t| t.active) {
+        staff.push((Subject::Teacher(t.id), t.name, "enseignant"));
+    }
+    for c in store.coordinators()?.into_iter().filter(|c| c.active) {
+        staff.push((Subject::Coordinator(c.id), c.name, "coordination"));
+    }
     let title = school
         .as_ref()
         .map_or("Établissement".to_string(), |s| s.name.clone());
@@ -38,6 +46,18 @@ pub fn coordination_home(state: &State, viewer: &Viewer) -> Result<Response> {
             p.muted {
                 @if !s.address.is_empty() { (s.address) ", " }
                 (s.city) "\u{a0}· UAI " (s.uai)
+            }
+        }
+        h2 { "Équipe pédagogique" }
+        a.button.primary href="/coordination/equipe/nouveau" { "Ajouter un membre de l'équipe" }
+        section.card {
+            ul.people {
+                @for (subject, name, role) in &staff {
+                    li {
+                        span { (name.full()) " " span.muted { "(" (role) ")" } }
+                        (invite_button(viewer, subject, name))
+                    }
+                }
             }
         }
         h2 { "Classes" }
@@ -53,9 +73,13 @@ pub fn coordination_home(state: &State, viewer: &Viewer) -> Result<Response> {
                     (referential.as_ref().map_or(class.diploma.as_str(), |r| r.short_name.as_str()))
                     "\u{a0}· " (count(students.len(), "élève", "élèves"))
                 }
-                ul.plain {
+                ul.people {
                     @for s in students {
-                        li { (s.name.last.to_uppercase()) " " (s.name.first) }
+                        li {
+                            span { (s.name.last.to_uppercase()) " " (s.name.first)
+                                @if !s.active { " " span.muted { "(désactivé)" } } }
+                            @if s.active { (invite_button(viewer, &Subject::Student(s.id), &s.name)) }
+                        }
                     }
                 }
             }

@@ -46,7 +46,7 @@ pub fn home(
                     None,
                     html! {
                         p { "Aucune période de formation en milieu professionnel ne vous est encore attribuée." }
-                        p { "Votre enseignant référent l'ajoutera dès que votre entreprise d'accueil sera connue." }
+                        p { "L'établissement l'ajoutera dès que votre entreprise d'accueil sera connue." }
                     },
                 )
                 .into_response()),

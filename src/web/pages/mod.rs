@@ -10,6 +10,7 @@ pub mod placement;
 pub mod referent;
 pub mod setup;
 pub mod sheets;
+pub mod staff;
 pub mod tutor;
 
 use crate::domain::{Class, Company, Placement, PlacementId, Student, Teacher, Tutor};

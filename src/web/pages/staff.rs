@@ -1,0 +1,182 @@
+//! The school's staff (teachers, coordinators) and invitations (issue 3): a
+//! coordinator adds people and gives students and staff a single-use, seven-day
+//! invitation link, shown once to be passed on.
+
+use super::see_other;
+use crate::auth;
+use crate::domain::staff_form::{NewStaff, StaffInput, validate_staff};
+use crate::domain::{CoordinatorId, FieldErrors, PersonName, StudentId, Subject, TeacherId, text};
+use crate::error::{Error, Result};
+use crate::store::SchoolSeed;
+use crate::web::State;
+use crate::web::extract::{Flash, FormData, Viewer, active_name};
+use crate::web::layout::{csrf_field, described_by, error_summary, field_error, page};
+use maud::{Markup, html};
+use poem::http::StatusCode;
+use poem::web::Data;
+use poem::web::cookie::CookieJar;
+use poem::{IntoResponse, Response, handler};
+
+fn coordinator(viewer: &Viewer) -> Result<()> {
+    match viewer.subject {
+        Subject::Coordinator(_) => Ok(()),
+        _ => Err(Error::NotFound),
+    }
+}
+
+/// The value an "Inviter" button sends for a person: `eleve:<id>`, `enseignant:<id>`
+/// or `coordination:<id>`.
+pub fn person_value(subject: &Subject) -> String {
+    match subject {
+        Subject::Student(id) => format!("eleve:{id}"),
+        Subject::Teacher(id) => format!("enseignant:{id}"),
+        Subject::Coordinator(id) => format!("coordination:{id}"),
+        Subject::Tutor(id) => format!("tuteur:{id}"),
+    }
+}
+
+fn parse_person(value: &str) -> Option<Subject> {
+    let (kind, id) = value.split_once(':')?;
+    Some(match kind {
+        "eleve" => Subject::Student(id.parse::<StudentId>().ok()?),
+        "enseignant" => Subject::Teacher(id.parse::<TeacherId>().ok()?),
+        "coordination" => Subject::Coordinator(id.parse::<CoordinatorId>().ok()?),
+        _ => return None,
+    })
+}
+
+/// The "Inviter" button of one person (a small POST form).
+pub fn invite_button(viewer: &Viewer, subject: &Subject, name: &PersonName) -> Markup {
+    html! {
+        form.inline method="post" action="/coordination/invitations" {
+            (csrf_field(viewer))
+            input type="hidden" name="person" value=(person_value(subject));
+            button.small type="submit" { "Inviter" span.visually-hidden { " " (name.full()) } }
+        }
+    }
+}
+
+fn staff_form(viewer: &Viewer, input: &StaffInput, errors: &FieldErrors) -> Markup {
+    let err = |f: &str| errors.get(f).map(|_| "true");
+    let body = html! {
+        (error_summary(errors))
+        form.stack method="post" action="/coordination/equipe" novalidate {
+            (csrf_field(viewer))
+            label for="first_name" { "Prénom" }
+            (field_error(errors, "first_name"))
+            input #first_name type="text" name="first_name" value=(input.first_name) required autocomplete="off"
+                aria-invalid=[err("first_name")] aria-describedby=[described_by(errors, "first_name")];
+            label for="last_name" { "Nom" }
+            (field_error(errors, "last_name"))
+            input #last_name type="text" name="last_name" value=(input.last_name) required autocomplete="off"
+                aria-invalid=[err("last_name")] aria-describedby=[described_by(errors, "last_name")];
+            label for="email" { "Adresse e-mail" span.hint { " (facultatif)" } }
+            (field_error(errors, "email"))
+            input #email type="email" name="email" value=(input.email) autocomplete="off"
+                aria-invalid=[err("email")] aria-describedby=[described_by(errors, "email")];
+            label for="role" { "Rôle" }
+            (field_error(errors, "role"))
+            select #role name="role" required aria-invalid=[err("role")] aria-describedby=[described_by(errors, "role")] {
+                option value="" { "— choisir —" }
+                option value="enseignant" selected[input.role == "enseignant"] { "Enseignant (peut être référent)" }
+                option value="coordination" selected[input.role == "coordination"] { "Coordination (équipe pédagogique, DDFPT)" }
+            }
+            button.primary type="submit" { "Ajouter" }
+        }
+    };
+    page(
+        viewer,
+        "Ajouter un membre de l'équipe",
+        Some(("/", "Établissement")),
+        body,
+    )
+}
+
+/// `GET /coordination/equipe/nouveau`: the empty staff form.
+///
+/// # Errors
+/// 404 unless a coordinator.
+#[handler]
+pub fn staff_new(viewer: Viewer) -> Result<Response> {
+    coordinator(&viewer)?;
+    Ok(staff_form(&viewer, &StaffInput::default(), &FieldErrors::default()).into_response())
+}
+
+/// `POST /coordination/equipe`: adds a teacher or a coordinator.
+///
+/// # Errors
+/// 404 unless a coordinator; 403 without a valid anti-CSRF token; store failure.
+#[handler]
+pub async fn staff_create(
+    state: Data<&State>,
+    viewer: Viewer,
+    jar: &CookieJar,
+    form: FormData,
+) -> Result<Response> {
+    coordinator(&viewer)?;
+    viewer.check_csrf(&form)?;
+    let input = StaffInput {
+        first_name: form.get("first_name").to_string(),
+        last_name: form.get("last_name").to_string(),
+        email: form.get("email").to_string(),
+        role: form.get("role").to_string(),
+    };
+    let seed = match validate_staff(&input) {
+        Ok(NewStaff::Teacher(t)) => SchoolSeed {
+            teachers: vec![t],
+            ..Default::default()
+        },
+        Ok(NewStaff::Coordinator(c)) => SchoolSeed {
+            coordinators: vec![c],
+            ..Default::default()
+        },
+        Err(errors) => {
+            return Ok(staff_form(&viewer, &input, &errors)
+                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+                .into_response());
+        }
+    };
+    state.store.seed(&seed).await?;
+    Flash::StaffCreated.set(jar);
+    Ok(see_other("/"))
+}
+
+/// `POST /coordination/invitations`: issues a single-use invitation for an active
+/// student, teacher or coordinator (revoking their previous one) and shows it once.
+///
+/// # Errors
+/// 404 unless a coordinator, or for an unknown or inactive person; 403 without a valid
+/// anti-CSRF token; store failure.
+#[handler]
+pub async fn invitation_create(
+    state: Data<&State>,
+    viewer: Viewer,
+    form: FormData,
+) -> Result<Response> {
+    coordinator(&viewer)?;
+    viewer.check_csrf(&form)?;
+    let subject = parse_person(form.get("person")).ok_or(Error::NotFound)?;
+    let name = active_name(&state, &subject)?.ok_or(Error::NotFound)?;
+    let secret = auth::issue_invitation(&state.store, &state.clock, subject).await?;
+    let url = format!("{}/acces/{secret}", state.config.public_url);
+    let until = state
+        .clock
+        .now()
+        .checked_add(jiff::SignedDuration::from_hours(24 * auth::INVITATION_DAYS))
+        .map(|t| t.to_zoned_datetime(state.clock.zone().clone()).date())
+        .unwrap_or_else(|_| state.clock.today());
+    let body = html! {
+        p { "Transmettez ce lien à " strong { (name.full()) } " (" (subject.role_label()) ") : il ouvre son espace une seule fois, jusqu'au " (text::date_long(until)) " inclus." }
+        p.link-box { code { (url) } }
+        p.hint { "Le lien n'est affiché qu'ici : copiez-le maintenant. Une nouvelle invitation remplace celle-ci." }
+        a.button href="/" { "Retour à l'établissement" }
+    };
+    tracing::info!(role = subject.role_label(), "invitation émise");
+    Ok(page(
+        &viewer,
+        "Lien d'invitation",
+        Some(("/", "Établissement")),
+        body,
+    )
+    .into_response())
+}

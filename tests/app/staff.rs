@@ -1,0 +1,160 @@
+//! Staff added by a coordinator and single-use invitations (issue 3).
+
+use crate::support::*;
+use jiff::SignedDuration;
+use livret::domain::*;
+
+fn link_in(page: &Page) -> String {
+    let body = &page.body;
+    let start = body
+        .find("/acces/")
+        .expect("an invitation link on the page");
+    body[start..]
+        .split(['<', '"', ' '])
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_coordinator_adds_a_teacher_and_invites_them_once() {
+    let app = App::start().await;
+    let coordinator = app.coordinator().await;
+    let csrf = coordinator.csrf("/").await;
+    coordinator
+        .post(
+            "/coordination/equipe",
+            &[
+                ("_csrf", &csrf),
+                ("first_name", ""),
+                ("last_name", "Gaudin"),
+                ("role", "directeur"),
+            ],
+        )
+        .await
+        .expect(422)
+        .shows(&["Ce champ est obligatoire.", "Choisissez le rôle", "Gaudin"]);
+    coordinator
+        .post(
+            "/coordination/equipe",
+            &[
+                ("_csrf", &csrf),
+                ("first_name", "Noël"),
+                ("last_name", "Gaudin"),
+                ("role", "enseignant"),
+            ],
+        )
+        .await
+        .expect_redirect("/");
+    let teacher = app
+        .state
+        .store
+        .teachers()
+        .unwrap()
+        .into_iter()
+        .find(|t| t.name.last == "Gaudin")
+        .unwrap();
+    coordinator
+        .get("/")
+        .await
+        .expect(200)
+        .shows(&["Noël Gaudin", "enseignant"]);
+
+    // The invitation is shown once, opens the space once.
+    let page = coordinator
+        .post(
+            "/coordination/invitations",
+            &[
+                ("_csrf", &csrf),
+                ("person", &format!("enseignant:{}", teacher.id)),
+            ],
+        )
+        .await;
+    page.expect(200).shows(&["Noël Gaudin", "une seule fois"]);
+    let link = link_in(&page);
+    let mut noel = app.browser();
+    for _ in 0..3 {
+        noel.get(&link)
+            .await
+            .expect(200)
+            .shows(&["ne sert qu'une fois"]);
+    }
+    noel.sign_in_with(&link).await;
+    noel.get("/")
+        .await
+        .expect(200)
+        .shows(&["Noël Gaudin", "Mes élèves"]);
+    app.browser().get(&link).await.expect(404);
+    app.browser().post(&link, &[]).await.expect(404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invitations_expire_after_seven_days_and_a_new_one_revokes_the_old() {
+    let app = App::start().await;
+    let coordinator = app.coordinator().await;
+    let csrf = coordinator.csrf("/").await;
+    let invite = || {
+        let (c, csrf) = (coordinator.clone(), csrf.clone());
+        let person = format!("eleve:{}", app.w.mael);
+        async move {
+            let page = c
+                .post(
+                    "/coordination/invitations",
+                    &[("_csrf", &csrf), ("person", &person)],
+                )
+                .await;
+            page.expect(200);
+            link_in(&page)
+        }
+    };
+    let first = invite().await;
+    let second = invite().await;
+    app.browser().get(&first).await.expect(404);
+    app.clock.advance(SignedDuration::from_hours(24 * 7 - 1));
+    app.browser().get(&second).await.expect(200);
+    app.clock.advance(SignedDuration::from_hours(2));
+    app.browser().get(&second).await.expect(404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_coordinators_invite_and_only_known_people() {
+    let app = App::start().await;
+    let referent = app.teacher(app.w.referent).await;
+    let csrf = referent.csrf("/").await;
+    referent
+        .post(
+            "/coordination/invitations",
+            &[
+                ("_csrf", &csrf),
+                ("person", &format!("eleve:{}", app.w.mael)),
+            ],
+        )
+        .await
+        .expect(404);
+    referent
+        .get("/coordination/equipe/nouveau")
+        .await
+        .expect(404);
+    let coordinator = app.coordinator().await;
+    let csrf = coordinator.csrf("/").await;
+    for person in [
+        format!("eleve:{}", StudentId::new()),
+        format!("tuteur:{}", app.w.helene),
+        "n'importe quoi".to_string(),
+    ] {
+        coordinator
+            .post(
+                "/coordination/invitations",
+                &[("_csrf", &csrf), ("person", &person)],
+            )
+            .await
+            .expect(404);
+    }
+    coordinator
+        .post(
+            "/coordination/invitations",
+            &[("person", &format!("eleve:{}", app.w.mael))],
+        )
+        .await
+        .expect(403);
+}

@@ -41,6 +41,17 @@ pub fn own_placement(store: &Store, who: &Subject, id: PlacementId) -> Result<Pl
     }
 }
 
+/// Passes only for a coordinator (who alone manages classes, staff and invitations).
+///
+/// # Errors
+/// [`Error::NotFound`] for anyone else.
+pub fn coordinator_only(who: &Subject) -> Result<()> {
+    match who {
+        Subject::Coordinator(_) => Ok(()),
+        _ => Err(Error::NotFound),
+    }
+}
+
 /// The placement `id` if `who` is its tutor (who alone comments its sheets).
 ///
 /// # Errors

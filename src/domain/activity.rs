@@ -168,7 +168,7 @@ pub fn validate_sheet(
     today: Date,
 ) -> Result<SheetContent, FieldErrors> {
     let mut errors = FieldErrors::default();
-    let title = text::clean(&input.title).replace('\n', " ");
+    let title = text::one_line(&input.title);
     text::check(&mut errors, "title", &title, true, TITLE_MAX_CHARS);
     let date = match parse_date(&input.date) {
         Ok(d) if !placement.contains(d) => {

@@ -45,7 +45,7 @@ pub fn validate_class(
     taken: &[String],
 ) -> Result<Class, FieldErrors> {
     let mut errors = FieldErrors::default();
-    let name = text::clean(&input.name).replace('\n', " ");
+    let name = text::one_line(&input.name);
     text::check(&mut errors, "name", &name, true, 30);
     if !name.is_empty() && name_key(&name).is_empty() {
         errors.add(

@@ -188,6 +188,18 @@ pub struct LogbookEntryInput {
     pub notes: String,
 }
 
+impl LogbookEntryInput {
+    /// The form prefilled from a stored entry (for a correction).
+    pub fn from_entry(entry: &LogbookEntry) -> Self {
+        LogbookEntryInput {
+            date: entry.date.to_string(),
+            hours: entry.hours.to_string(),
+            tasks: entry.tasks.clone(),
+            notes: entry.notes.clone(),
+        }
+    }
+}
+
 /// Parses a date as `<input type=date>` sends it (`2026-11-29`) or as French people
 /// write it (`29/11/2026`).
 ///
@@ -216,7 +228,7 @@ pub fn parse_date(input: &str) -> Result<Date, String> {
 ///
 /// Rules (issue 2): the day lies inside the placement and is not after `today`; hours
 /// from 0 to 24 in quarter hours, and the day's entries together (`existing` holds the
-/// placement's entries) at most 24 h; "tasks done" is required and at most
+/// placement's entries of that day, or more) at most 24 h; "tasks done" is required and at most
 /// [`TASKS_MAX_CHARS`]; the free text at most [`NOTES_MAX_CHARS`].
 ///
 /// # Errors

@@ -1,8 +1,7 @@
 //! The first-start form (issue 3): the school and its first coordinator.
 
-use super::class_list::is_plausible_email;
 use super::ids::{CoordinatorId, SchoolId};
-use super::people::{Coordinator, PersonName, School};
+use super::people::{Coordinator, School};
 use super::{FieldErrors, text};
 
 /// The first-start form as typed, kept whole to refill the form after an error.
@@ -39,7 +38,7 @@ pub fn is_valid_uai(uai: &str) -> bool {
 /// Every broken rule, by field, in French.
 pub fn validate_setup(input: &SetupInput) -> Result<(School, Coordinator), FieldErrors> {
     let mut errors = FieldErrors::default();
-    let one_line = |s: &str| text::clean(s).replace('\n', " ");
+    let one_line = text::one_line;
     let school_name = one_line(&input.school_name);
     text::check(&mut errors, "school_name", &school_name, true, 150);
     let uai: String = input
@@ -60,17 +59,8 @@ pub fn validate_setup(input: &SetupInput) -> Result<(School, Coordinator), Field
     text::check(&mut errors, "address", &address, false, 200);
     let city = one_line(&input.city);
     text::check(&mut errors, "city", &city, true, 100);
-    let first = one_line(&input.first_name);
-    text::check(&mut errors, "first_name", &first, true, 100);
-    let last = one_line(&input.last_name);
-    text::check(&mut errors, "last_name", &last, true, 100);
-    let email = input.email.trim().to_string();
-    if !email.is_empty() && !is_plausible_email(&email) {
-        errors.add(
-            "email",
-            "Adresse e-mail invalide : écrivez-la comme prenom.nom@exemple.fr.",
-        );
-    }
+    let name = text::person_name(&mut errors, &input.first_name, &input.last_name);
+    let email = text::optional_email(&mut errors, "email", &input.email);
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -84,8 +74,8 @@ pub fn validate_setup(input: &SetupInput) -> Result<(School, Coordinator), Field
         },
         Coordinator {
             id: CoordinatorId::new(),
-            name: PersonName::new(&first, &last),
-            email: (!email.is_empty()).then_some(email),
+            name,
+            email,
             active: true,
         },
     ))

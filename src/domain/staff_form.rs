@@ -1,8 +1,7 @@
 //! Adding a teacher or a coordinator by hand (issue 3, "People and classes").
 
-use super::class_list::is_plausible_email;
 use super::ids::{CoordinatorId, TeacherId};
-use super::people::{Coordinator, PersonName, Teacher};
+use super::people::{Coordinator, Teacher};
 use super::{FieldErrors, text};
 
 /// The staff form as typed.
@@ -34,25 +33,14 @@ pub enum NewStaff {
 /// Every broken rule, by field, in French.
 pub fn validate_staff(input: &StaffInput) -> Result<NewStaff, FieldErrors> {
     let mut errors = FieldErrors::default();
-    let first = text::clean(&input.first_name).replace('\n', " ");
-    text::check(&mut errors, "first_name", &first, true, 100);
-    let last = text::clean(&input.last_name).replace('\n', " ");
-    text::check(&mut errors, "last_name", &last, true, 100);
-    let email = input.email.trim().to_string();
-    if !email.is_empty() && !is_plausible_email(&email) {
-        errors.add(
-            "email",
-            "Adresse e-mail invalide : écrivez-la comme prenom.nom@exemple.fr.",
-        );
-    }
+    let name = text::person_name(&mut errors, &input.first_name, &input.last_name);
+    let email = text::optional_email(&mut errors, "email", &input.email);
     if !matches!(input.role.as_str(), "enseignant" | "coordination") {
         errors.add("role", "Choisissez le rôle : enseignant ou coordination.");
     }
     if !errors.is_empty() {
         return Err(errors);
     }
-    let name = PersonName::new(&first, &last);
-    let email = (!email.is_empty()).then_some(email);
     Ok(if input.role == "enseignant" {
         NewStaff::Teacher(Teacher {
             id: TeacherId::new(),

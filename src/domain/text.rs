@@ -17,6 +17,40 @@ pub fn clean(input: &str) -> String {
     }
 }
 
+/// [`clean`], on one line (line breaks become spaces): names, titles, cities.
+pub fn one_line(input: &str) -> String {
+    clean(input).replace('\n', " ")
+}
+
+/// Checks an optional e-mail address typed in `field`: empty gives `None`, anything
+/// else must be plausible (see `class_list::is_plausible_email`).
+pub fn optional_email(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    input: &str,
+) -> Option<String> {
+    let email = input.trim();
+    if email.is_empty() {
+        return None;
+    }
+    if !super::class_list::is_plausible_email(email) {
+        errors.add(
+            field,
+            "Adresse e-mail invalide : écrivez-la comme prenom.nom@exemple.fr.",
+        );
+    }
+    Some(email.to_string())
+}
+
+/// Checks a person's first name and surname typed in the fields `first_name` and
+/// `last_name` (required, one line, at most 100 characters each).
+pub fn person_name(errors: &mut FieldErrors, first: &str, last: &str) -> super::PersonName {
+    let (first, last) = (one_line(first), one_line(last));
+    check(errors, "first_name", &first, true, 100);
+    check(errors, "last_name", &last, true, 100);
+    super::PersonName::new(&first, &last)
+}
+
 /// Bidirectional embedding, override and isolate controls (U+202A–U+202E,
 /// U+2066–U+2069): they can make displayed text read differently from what it is.
 fn is_bidi_control(c: char) -> bool {

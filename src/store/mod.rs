@@ -431,6 +431,22 @@ impl Store {
         self.scan(&keys::key(&[keys::LOGBOOK, placement.as_bytes()]))
     }
 
+    /// A placement's entries for one day (one prefix range: placement, date).
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub fn logbook_of_day(
+        &self,
+        placement: PlacementId,
+        day: jiff::civil::Date,
+    ) -> Result<Vec<LogbookEntry>> {
+        self.scan(&keys::key(&[
+            keys::LOGBOOK,
+            placement.as_bytes(),
+            &keys::inverted_date(day),
+        ]))
+    }
+
     /// Number of entries in a placement's logbook (reads keys only).
     ///
     /// # Errors
@@ -549,7 +565,8 @@ impl Store {
 
     /// Replaces a sheet with `update(current)` in one transaction, so two concurrent
     /// changes (the student editing, the tutor commenting) never overwrite each other.
-    /// `update` returns `None` to leave the sheet unchanged. Returns the stored sheet.
+    /// `update` returns `None` to leave the sheet unchanged. Returns the stored sheet
+    /// and whether `update` was applied; `None` when the sheet does not exist.
     ///
     /// # Errors
     /// sled failure or unreadable record.
@@ -558,15 +575,15 @@ impl Store {
         placement: PlacementId,
         id: ActivitySheetId,
         update: impl Fn(ActivitySheet) -> Option<ActivitySheet>,
-    ) -> Result<Option<ActivitySheet>> {
+    ) -> Result<Option<(ActivitySheet, bool)>> {
         let key = keys::key(&[keys::SHEET, placement.as_bytes(), id.as_bytes()]);
         self.write(|tx| match tx.get::<ActivitySheet>(&key)? {
             Some(current) => match update(current.clone()) {
                 Some(next) => {
                     tx.put(&key, &next)?;
-                    Ok(Some(next))
+                    Ok(Some((next, true)))
                 }
-                None => Ok(Some(current)),
+                None => Ok(Some((current, false))),
             },
             None => Ok(None),
         })
@@ -710,21 +727,6 @@ impl Store {
     /// sled failure or unreadable record.
     pub fn token(&self, hash: &[u8; 32]) -> Result<Option<AccessToken>> {
         self.get(&keys::key(&[keys::TOKEN, hash]))
-    }
-
-    /// The current token of a kind for a subject, with its hash.
-    ///
-    /// # Errors
-    /// sled failure or unreadable record.
-    pub fn token_of(&self, subject: &Subject, kind: AccessKind) -> Result<Option<AccessToken>> {
-        match self.data.get(keys::key(&[
-            keys::TOKEN_OF,
-            &keys::subject(subject),
-            &[kind.tag()],
-        ]))? {
-            Some(hash) => self.get(&keys::key(&[keys::TOKEN, &hash])),
-            None => Ok(None),
-        }
     }
 
     /// Replaces the first-start link (a new one revokes the previous one). Returns false,

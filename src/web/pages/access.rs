@@ -15,11 +15,14 @@ use poem::web::cookie::CookieJar;
 use poem::web::{Data, Path, RemoteAddr};
 use poem::{IntoResponse, Response, handler};
 
-/// Counts a request to a link route against the client's limit (and, for a sign-in,
-/// against the link's own), as issue 3 asks.
-fn limit(state: &State, client: &RemoteAddr, account: Option<[u8; 32]>) -> Result<()> {
+/// Counts a request to a sign-in route (personal links, installation link) against the
+/// client's limit and, for a sign-in, against the link's own, as issue 3 asks.
+///
+/// # Errors
+/// [`Error::TooManyRequests`] with the wait in seconds.
+pub fn limit(state: &State, client: &RemoteAddr, account: Option<[u8; 32]>) -> Result<()> {
     let too_many = |wait: std::time::Duration| {
-        tracing::warn!("connexion par lien refusée : trop de tentatives");
+        tracing::warn!("connexion refusée : trop de tentatives");
         Error::TooManyRequests(wait.as_secs().max(1))
     };
     if let Some(addr) = client.as_socket_addr() {

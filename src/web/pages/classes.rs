@@ -1,9 +1,10 @@
 //! Classes (divisions), created by a coordinator (issue 3, "People and classes").
 
 use super::see_other;
+use crate::auth::permissions;
+use crate::domain::FieldErrors;
 use crate::domain::class_form::{CYCLE_YEARS, ClassInput, name_key, validate_class};
-use crate::domain::{FieldErrors, Subject};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::web::State;
 use crate::web::extract::{Flash, FormData, Viewer};
 use crate::web::layout::{csrf_field, described_by, error_summary, field_error, page};
@@ -12,14 +13,6 @@ use poem::http::StatusCode;
 use poem::web::Data;
 use poem::web::cookie::CookieJar;
 use poem::{IntoResponse, Response, handler};
-
-/// Only coordinators manage classes; anyone else gets a 404.
-fn coordinator(viewer: &Viewer) -> Result<()> {
-    match viewer.subject {
-        Subject::Coordinator(_) => Ok(()),
-        _ => Err(Error::NotFound),
-    }
-}
 
 fn class_form(
     state: &State,
@@ -72,7 +65,7 @@ fn class_form(
 /// 404 unless a coordinator; store failure.
 #[handler]
 pub fn class_new(state: Data<&State>, viewer: Viewer) -> Result<Response> {
-    coordinator(&viewer)?;
+    permissions::coordinator_only(&viewer.subject)?;
     Ok(class_form(
         &state,
         &viewer,
@@ -94,7 +87,7 @@ pub async fn class_create(
     jar: &CookieJar,
     form: FormData,
 ) -> Result<Response> {
-    coordinator(&viewer)?;
+    permissions::coordinator_only(&viewer.subject)?;
     viewer.check_csrf(&form)?;
     let input = ClassInput {
         name: form.get("name").to_string(),

@@ -2,7 +2,9 @@
 
 use super::{PlacementView, parse_id, placement_url, see_other};
 use crate::auth::permissions;
-use crate::domain::logbook::{LogbookEntryInput, NOTES_MAX_CHARS, TASKS_MAX_CHARS, validate_entry};
+use crate::domain::logbook::{
+    LogbookEntryInput, NOTES_MAX_CHARS, TASKS_MAX_CHARS, parse_date, validate_entry,
+};
 use crate::domain::{FieldErrors, LogbookEntry, LogbookEntryId, Placement, Subject, text};
 use crate::error::Result;
 use crate::web::State;
@@ -225,19 +227,14 @@ pub async fn logbook_save(
 ) -> Result<Response> {
     viewer.check_csrf(&form)?;
     let p = permissions::own_placement(&state.store, &viewer.subject, parse_id(&id)?)?;
-    let input = LogbookEntryInput {
-        date: form.get("date").to_string(),
-        hours: form.get("hours").to_string(),
-        tasks: form.get("tasks").to_string(),
-        notes: form.get("notes").to_string(),
-    };
+    let input = input_of(&form);
     let today = state.clock.today();
     // The form carries a fresh id, so a double submission stores one entry only.
     let entry_id = form
         .get("id")
         .parse()
         .unwrap_or_else(|_| LogbookEntryId::new());
-    let existing = state.store.logbook(p.id)?;
+    let existing = same_day(&state, &p, &input)?;
     match validate_entry(&input, &p, today, entry_id, state.clock.now(), &existing) {
         Ok(mut entry) => {
             let (stored, new) = state.store.insert_logbook_entry(&entry).await?;
@@ -274,6 +271,24 @@ pub async fn logbook_save(
             .with_status(StatusCode::UNPROCESSABLE_ENTITY)
             .into_response())
         }
+    }
+}
+
+fn input_of(form: &FormData) -> LogbookEntryInput {
+    LogbookEntryInput {
+        date: form.get("date").to_string(),
+        hours: form.get("hours").to_string(),
+        tasks: form.get("tasks").to_string(),
+        notes: form.get("notes").to_string(),
+    }
+}
+
+/// The placement's stored entries on the day the form names (none when the date does
+/// not parse: the form is refused anyway), for the 24-hours-a-day rule.
+fn same_day(state: &State, p: &Placement, input: &LogbookEntryInput) -> Result<Vec<LogbookEntry>> {
+    match parse_date(&input.date) {
+        Ok(day) => Ok(state.store.logbook_of_day(p.id, day)?),
+        Err(_) => Ok(Vec::new()),
     }
 }
 
@@ -314,12 +329,7 @@ pub fn logbook_edit(
     Path((pid, eid)): Path<(String, String)>,
 ) -> Result<Response> {
     let (p, entry) = own_entry(&state, &viewer, &pid, &eid)?;
-    let input = LogbookEntryInput {
-        date: entry.date.to_string(),
-        hours: entry.hours.to_string(),
-        tasks: entry.tasks.clone(),
-        notes: entry.notes.clone(),
-    };
+    let input = LogbookEntryInput::from_entry(&entry);
     let body = entry_form(
         &viewer,
         &p,
@@ -347,20 +357,11 @@ pub async fn logbook_update(
 ) -> Result<Response> {
     viewer.check_csrf(&form)?;
     let (p, entry) = own_entry(&state, &viewer, &pid, &eid)?;
-    let input = LogbookEntryInput {
-        date: form.get("date").to_string(),
-        hours: form.get("hours").to_string(),
-        tasks: form.get("tasks").to_string(),
-        notes: form.get("notes").to_string(),
-    };
+    let input = input_of(&form);
     let today = state.clock.today();
     let now = state.clock.now();
-    let others: Vec<LogbookEntry> = state
-        .store
-        .logbook(p.id)?
-        .into_iter()
-        .filter(|e| e.id != entry.id)
-        .collect();
+    let mut others = same_day(&state, &p, &input)?;
+    others.retain(|e| e.id != entry.id);
     match validate_entry(&input, &p, today, entry.id, now, &others) {
         Ok(mut corrected) => {
             if !corrected.same_content(&entry) {

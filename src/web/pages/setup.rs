@@ -7,7 +7,7 @@ use super::see_other;
 use crate::auth;
 use crate::domain::setup::{SetupInput, validate_setup};
 use crate::domain::{FieldErrors, Subject};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::web::State;
 use crate::web::extract::{FormData, session_cookie};
 use crate::web::layout::{described_by, error_summary, field_error, public_page};
@@ -70,16 +70,6 @@ fn setup_form(token: &str, input: &SetupInput, errors: &FieldErrors) -> Markup {
     )
 }
 
-fn limit(state: &State, client: &RemoteAddr) -> Result<()> {
-    if let Some(addr) = client.as_socket_addr() {
-        state
-            .limits
-            .check_client(addr.ip())
-            .map_err(|wait| Error::TooManyRequests(wait.as_secs().max(1)))?;
-    }
-    Ok(())
-}
-
 /// `GET /installation/:token`: the first-start form (changes nothing).
 ///
 /// # Errors
@@ -90,7 +80,7 @@ pub fn setup_show(
     client: &RemoteAddr,
     Path(token): Path<String>,
 ) -> Result<Response> {
-    limit(&state, client)?;
+    super::access::limit(&state, client, None)?;
     if !auth::check_setup_link(&state.store, &state.clock, &token)? {
         return Ok(unusable());
     }
@@ -111,7 +101,7 @@ pub async fn setup_create(
     Path(token): Path<String>,
     form: FormData,
 ) -> Result<Response> {
-    limit(&state, client)?;
+    super::access::limit(&state, client, None)?;
     if !auth::check_setup_link(&state.store, &state.clock, &token)? {
         return Ok(unusable());
     }

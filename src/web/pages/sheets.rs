@@ -20,7 +20,6 @@ use poem::http::StatusCode;
 use poem::web::cookie::CookieJar;
 use poem::web::{Data, Path};
 use poem::{IntoResponse, Response, handler};
-use std::sync::atomic::{AtomicBool, Ordering};
 
 fn sheets_url(p: &Placement) -> String {
     format!("{}/fiches", placement_url(p.id))
@@ -114,6 +113,46 @@ struct SheetForm<'a> {
     input: &'a ActivitySheetInput,
     errors: &'a FieldErrors,
     today: jiff::civil::Date,
+}
+
+impl<'a> SheetForm<'a> {
+    /// The form of a new sheet, which will get `id`.
+    fn new_sheet(
+        id: ActivitySheetId,
+        action: &'a str,
+        placement: &'a Placement,
+        referential: &'a Referential,
+        input: &'a ActivitySheetInput,
+        errors: &'a FieldErrors,
+        today: jiff::civil::Date,
+    ) -> Self {
+        SheetForm {
+            new_id: Some(id),
+            title: "Nouvelle fiche activité",
+            ..SheetForm::edit(action, placement, referential, input, errors, today)
+        }
+    }
+
+    /// The form of an existing draft.
+    fn edit(
+        action: &'a str,
+        placement: &'a Placement,
+        referential: &'a Referential,
+        input: &'a ActivitySheetInput,
+        errors: &'a FieldErrors,
+        today: jiff::civil::Date,
+    ) -> Self {
+        SheetForm {
+            new_id: None,
+            title: "Modifier la fiche",
+            action,
+            placement,
+            referential,
+            input,
+            errors,
+            today,
+        }
+    }
 }
 
 fn sheet_form(viewer: &Viewer, f: &SheetForm<'_>) -> Markup {
@@ -265,16 +304,15 @@ pub fn sheet_new(state: Data<&State>, viewer: Viewer, Path(id): Path<String>) ->
     let action = sheets_url(&p);
     Ok(form_page(
         &viewer,
-        &SheetForm {
-            new_id: Some(ActivitySheetId::new()),
-            title: "Nouvelle fiche activité",
-            action: &action,
-            placement: &p,
-            referential: &referential,
-            input: &input,
-            errors: &FieldErrors::default(),
+        &SheetForm::new_sheet(
+            ActivitySheetId::new(),
+            &action,
+            &p,
+            &referential,
+            &input,
+            &FieldErrors::default(),
             today,
-        },
+        ),
     )
     .into_response())
 }
@@ -305,23 +343,20 @@ pub async fn sheet_create(
             let mut sheet = ActivitySheet {
                 id: sheet_id,
                 placement: p.id,
-                title: c.title,
+                title: String::new(),
                 date: c.date,
-                context: c.context,
-                work_done: c.work_done,
-                tools: c.tools,
-                competencies: c.competencies,
-                criteria: c.criteria,
-                status: if submit {
-                    SheetStatus::Submitted
-                } else {
-                    SheetStatus::Draft
-                },
+                context: String::new(),
+                work_done: String::new(),
+                tools: String::new(),
+                competencies: Vec::new(),
+                criteria: Vec::new(),
+                status: SheetStatus::Draft,
                 tutor_comment: None,
                 created_at: now,
                 updated_at: now,
-                submitted_at: submit.then_some(now),
+                submitted_at: None,
             };
+            apply_content(&mut sheet, &c, submit, now);
             if !state.store.insert_sheet(&sheet).await? {
                 // The form was sent again (double tap, or "Back" then changed). While the
                 // sheet it created is a draft, this is an update of that draft; once
@@ -330,12 +365,12 @@ pub async fn sheet_create(
                     .store
                     .update_sheet(p.id, sheet.id, |mut s| {
                         (s.status == SheetStatus::Draft).then(|| {
-                            apply_content(&mut s, &sheet, now);
+                            apply_content(&mut s, &c, submit, now);
                             s
                         })
                     })
                     .await?;
-                if updated.is_none_or(|s| !s.same_content(&sheet)) {
+                if updated.is_none_or(|(s, _)| !s.same_content(&sheet)) {
                     sheet.id = ActivitySheetId::new();
                     state.store.insert_sheet(&sheet).await?;
                 }
@@ -352,34 +387,27 @@ pub async fn sheet_create(
             let action = sheets_url(&p);
             Ok(rejected(
                 &viewer,
-                &SheetForm {
-                    new_id: Some(sheet_id),
-                    title: "Nouvelle fiche activité",
-                    action: &action,
-                    placement: &p,
-                    referential: &referential,
-                    input: &input,
-                    errors: &errors,
-                    today,
-                },
+                &SheetForm::new_sheet(sheet_id, &action, &p, &referential, &input, &errors, today),
             ))
         }
     }
 }
 
-/// Copies the student's content of `from` (text, date, competencies, status) onto a
-/// draft `to`.
-fn apply_content(to: &mut ActivitySheet, from: &ActivitySheet, now: jiff::Timestamp) {
-    to.title = from.title.clone();
-    to.date = from.date;
-    to.context = from.context.clone();
-    to.work_done = from.work_done.clone();
-    to.tools = from.tools.clone();
-    to.competencies = from.competencies.clone();
-    to.criteria = from.criteria.clone();
-    to.status = from.status;
-    to.submitted_at = from.submitted_at;
+/// Writes the student's checked content onto a draft and, when `submit`, sends it to
+/// the tutor.
+fn apply_content(to: &mut ActivitySheet, c: &SheetContent, submit: bool, now: jiff::Timestamp) {
+    to.title = c.title.clone();
+    to.date = c.date;
+    to.context = c.context.clone();
+    to.work_done = c.work_done.clone();
+    to.tools = c.tools.clone();
+    to.competencies = c.competencies.clone();
+    to.criteria = c.criteria.clone();
     to.updated_at = now;
+    if submit {
+        to.status = SheetStatus::Submitted;
+        to.submitted_at = Some(now);
+    }
 }
 
 fn load_sheet(
@@ -544,16 +572,14 @@ pub fn sheet_edit(
     let input = ActivitySheetInput::from_sheet(&sheet);
     Ok(form_page(
         &viewer,
-        &SheetForm {
-            new_id: None,
-            title: "Modifier la fiche",
-            action: &action,
-            placement: &p,
-            referential: &referential,
-            input: &input,
-            errors: &FieldErrors::default(),
-            today: state.clock.today(),
-        },
+        &SheetForm::edit(
+            &action,
+            &p,
+            &referential,
+            &input,
+            &FieldErrors::default(),
+            state.clock.today(),
+        ),
     )
     .into_response())
 }
@@ -581,33 +607,17 @@ pub async fn sheet_update(
     match check_form(&form, &input, &p, &referential, today) {
         Ok((c, submit)) => {
             let now = state.clock.now();
-            // Set by the transaction when the sheet was no longer a draft.
-            let already_sent = AtomicBool::new(false);
-            state
+            let (_, saved) = state
                 .store
                 .update_sheet(p.id, sid, |mut s| {
-                    let sent = s.status != SheetStatus::Draft;
-                    already_sent.store(sent, Ordering::Relaxed);
-                    if sent {
-                        return None;
-                    }
-                    s.title = c.title.clone();
-                    s.date = c.date;
-                    s.context = c.context.clone();
-                    s.work_done = c.work_done.clone();
-                    s.tools = c.tools.clone();
-                    s.competencies = c.competencies.clone();
-                    s.criteria = c.criteria.clone();
-                    s.updated_at = now;
-                    if submit {
-                        s.status = SheetStatus::Submitted;
-                        s.submitted_at = Some(now);
-                    }
-                    Some(s)
+                    (s.status == SheetStatus::Draft).then(|| {
+                        apply_content(&mut s, &c, submit, now);
+                        s
+                    })
                 })
                 .await?
                 .ok_or(Error::NotFound)?;
-            if already_sent.load(Ordering::Relaxed) {
+            if !saved {
                 // Sent to the tutor meanwhile (another tab, another phone): say so and
                 // keep what was typed rather than drop it silently.
                 let mut errors = FieldErrors::default();
@@ -618,16 +628,7 @@ pub async fn sheet_update(
                 let action = sheet_url(&p, sid);
                 return Ok(rejected(
                     &viewer,
-                    &SheetForm {
-                        new_id: None,
-                        title: "Modifier la fiche",
-                        action: &action,
-                        placement: &p,
-                        referential: &referential,
-                        input: &input,
-                        errors: &errors,
-                        today,
-                    },
+                    &SheetForm::edit(&action, &p, &referential, &input, &errors, today),
                 )
                 .with_status(StatusCode::CONFLICT)
                 .into_response());
@@ -644,16 +645,7 @@ pub async fn sheet_update(
             let action = sheet_url(&p, sid);
             Ok(rejected(
                 &viewer,
-                &SheetForm {
-                    new_id: None,
-                    title: "Modifier la fiche",
-                    action: &action,
-                    placement: &p,
-                    referential: &referential,
-                    input: &input,
-                    errors: &errors,
-                    today,
-                },
+                &SheetForm::edit(&action, &p, &referential, &input, &errors, today),
             ))
         }
     }

@@ -4,6 +4,7 @@
 
 use super::see_other;
 use crate::auth;
+use crate::auth::permissions;
 use crate::domain::staff_form::{NewStaff, StaffInput, validate_staff};
 use crate::domain::{CoordinatorId, FieldErrors, PersonName, StudentId, Subject, TeacherId, text};
 use crate::error::{Error, Result};
@@ -16,13 +17,6 @@ use poem::http::StatusCode;
 use poem::web::Data;
 use poem::web::cookie::CookieJar;
 use poem::{IntoResponse, Response, handler};
-
-fn coordinator(viewer: &Viewer) -> Result<()> {
-    match viewer.subject {
-        Subject::Coordinator(_) => Ok(()),
-        _ => Err(Error::NotFound),
-    }
-}
 
 /// The value an "Inviter" button sends for a person: `eleve:<id>`, `enseignant:<id>`
 /// or `coordination:<id>`.
@@ -98,7 +92,7 @@ fn staff_form(viewer: &Viewer, input: &StaffInput, errors: &FieldErrors) -> Mark
 /// 404 unless a coordinator.
 #[handler]
 pub fn staff_new(viewer: Viewer) -> Result<Response> {
-    coordinator(&viewer)?;
+    permissions::coordinator_only(&viewer.subject)?;
     Ok(staff_form(&viewer, &StaffInput::default(), &FieldErrors::default()).into_response())
 }
 
@@ -113,7 +107,7 @@ pub async fn staff_create(
     jar: &CookieJar,
     form: FormData,
 ) -> Result<Response> {
-    coordinator(&viewer)?;
+    permissions::coordinator_only(&viewer.subject)?;
     viewer.check_csrf(&form)?;
     let input = StaffInput {
         first_name: form.get("first_name").to_string(),
@@ -153,7 +147,7 @@ pub async fn invitation_create(
     viewer: Viewer,
     form: FormData,
 ) -> Result<Response> {
-    coordinator(&viewer)?;
+    permissions::coordinator_only(&viewer.subject)?;
     viewer.check_csrf(&form)?;
     let subject = parse_person(form.get("person")).ok_or(Error::NotFound)?;
     let name = active_name(&state, &subject)?.ok_or(Error::NotFound)?;

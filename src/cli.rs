@@ -89,6 +89,11 @@ pub struct ServeArgs {
     /// connexion par personne (de nouveaux liens à chaque lancement).
     #[arg(long, env = "LIVRET_DEMO")]
     pub demo: bool,
+    /// Expéditeur des courriels (ex. « Lycée Jules-Verne <livret@lycee.example> ») ;
+    /// obligatoire avec LIVRET_SMTP_URL (variable d'environnement seulement : elle peut
+    /// contenir un mot de passe).
+    #[arg(long, env = "LIVRET_MAIL_FROM")]
+    pub mail_from: Option<String>,
 }
 
 /// Parses `--listen`: an IP address and port, or a host name (`localhost:8080`).
@@ -123,6 +128,12 @@ impl ServeArgs {
             time_zone: self.time_zone.clone(),
             max_body_bytes: 64 * 1024,
             cache_bytes: 64 * 1024 * 1024,
+            // From the environment only: a password on the command line shows in `ps`.
+            smtp_url: std::env::var("LIVRET_SMTP_URL")
+                .ok()
+                .filter(|u| !u.trim().is_empty())
+                .map(crate::config::SmtpUrl::new),
+            mail_from: self.mail_from.clone().filter(|f| !f.trim().is_empty()),
         }
     }
 }

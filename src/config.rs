@@ -24,6 +24,50 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// sled page cache, in bytes. Default 64 MiB.
     pub cache_bytes: u64,
+    /// SMTP server that sends e-mails, for example `smtps://user:password@smtp.example.org`
+    /// or `smtp://127.0.0.1:2525`. Variable `LIVRET_SMTP_URL` only (no flag: a password
+    /// on the command line shows in `ps`). Without it, e-mails go to the outbox.
+    pub smtp_url: Option<SmtpUrl>,
+    /// Sender of e-mails, for example `Lycée Jules-Verne <livret@lycee.example>`. Flag
+    /// `--mail-from`, variable `LIVRET_MAIL_FROM`; required with `smtp_url`.
+    pub mail_from: Option<String>,
+}
+
+/// An SMTP connection URL. It may hold a password, so its `Debug` form shows only the
+/// scheme, host and port, and Livret never logs it whole.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SmtpUrl(String);
+
+impl SmtpUrl {
+    /// Wraps a URL as given (checked when the service starts, see `mail::Mailer`).
+    pub fn new(url: impl Into<String>) -> Self {
+        SmtpUrl(url.into())
+    }
+
+    /// The whole URL, password included: only for building the SMTP transport.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// `scheme://host:port` without user or password, for logs and messages; `None`
+    /// when the URL cannot be read.
+    pub fn server(&self) -> Option<String> {
+        // The parser lettre itself uses, so both read the URL the same way.
+        let url = url::Url::parse(&self.0).ok()?;
+        let host = url.host_str().filter(|h| !h.is_empty())?;
+        let scheme = url.scheme();
+        Some(match url.port() {
+            Some(port) => format!("{scheme}://{host}:{port}"),
+            None => format!("{scheme}://{host}"),
+        })
+    }
+}
+
+impl std::fmt::Debug for SmtpUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let server = self.server().unwrap_or_else(|| "?".into());
+        write!(f, "SmtpUrl({server}, mot de passe masqué)")
+    }
 }
 
 /// `http://<listen>`, with `localhost` in place of an unspecified address (0.0.0.0, ::).

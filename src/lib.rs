@@ -11,6 +11,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod mail;
 pub mod referential;
 pub mod store;
 pub mod web;
@@ -27,8 +28,15 @@ use store::{Store, StoreError};
 ///
 /// # Errors
 /// The directory cannot be created, the store is locked by another Livret, was
-/// written by a newer Livret, or a shipped referential is malformed.
+/// written by a newer Livret, or a shipped referential is malformed; the e-mail
+/// settings are wrong (unreadable `LIVRET_SMTP_URL`, no or bad `LIVRET_MAIL_FROM`).
 pub async fn open(config: Config, clock: Clock) -> Result<web::State> {
+    // Checked first, so a bad e-mail setting changes nothing on disk. Never log the
+    // SMTP URL itself: it may hold a password.
+    let mailer = mail::Mailer::from_config(&config).map_err(Error::Startup)?;
+    if let Some(m) = &mailer {
+        tracing::info!(server = %m.server(), "courriels envoyés par SMTP");
+    }
     std::fs::create_dir_all(&config.data).map_err(|e| {
         Error::Startup(format!(
             "impossible de créer le répertoire de données {} ({})",
@@ -55,6 +63,7 @@ pub async fn open(config: Config, clock: Clock) -> Result<web::State> {
         clock,
         config,
         limits: auth::rate_limit::SignInLimits::default(),
+        mailer: mailer.map(Arc::new),
     }))
 }
 

@@ -14,19 +14,29 @@ mod support;
 mod access;
 #[path = "app/classes.rs"]
 mod classes;
+#[path = "app/imports.rs"]
+mod imports;
 #[path = "app/logbook_form.rs"]
 mod logbook_form;
+#[path = "app/mail.rs"]
+mod mail;
 #[path = "app/not_found.rs"]
 mod not_found;
 #[path = "app/pages.rs"]
 mod pages;
+#[path = "app/placements.rs"]
+mod placements;
 #[path = "app/restart.rs"]
 mod restart;
 #[path = "app/security.rs"]
 mod security;
 #[path = "app/setup.rs"]
 mod setup;
+#[path = "app/smtp_sink.rs"]
+mod smtp_sink;
 #[path = "app/staff.rs"]
 mod staff;
 #[path = "app/store.rs"]
 mod store;
+#[path = "app/tutor_access.rs"]
+mod tutor_access;

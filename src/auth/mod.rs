@@ -17,9 +17,13 @@ use jiff::{SignedDuration, Timestamp};
 use rand::Rng;
 use sha2::{Digest, Sha256};
 
-/// How long a tutor's personal link works: six months (spec, "Accès à l'application
-/// par le tuteur": "actif pendant six mois à partir de la date de ce courriel").
-pub const TUTOR_ACCESS_DAYS: i64 = 183;
+/// How long a tutor's personal link works: six calendar months, in the school's time
+/// zone, from the issue (spec, "Accès à l'application par le tuteur": "actif pendant
+/// six mois à partir de la date de ce courriel"; the e-mail goes out when the link is
+/// issued).
+pub const TUTOR_ACCESS_MONTHS: i64 = 6;
+/// How often at most a tutor session's requests record the link's last use.
+pub const LAST_USED_EVERY_MINUTES: i64 = 60;
 /// How long a sign-in link of a student, teacher or coordinator works (until passkeys
 /// replace them with invitations, issue 7).
 pub const SIGN_IN_LINK_DAYS: i64 = 30;
@@ -49,9 +53,10 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Issues a new link for `subject` (revoking the previous one of the same kind) and
-/// returns the secret to put in the URL `/acces/<secret>`. Tutors get a six-month
-/// personal link ([`TUTOR_ACCESS_DAYS`]); others a [`SIGN_IN_LINK_DAYS`]-day sign-in link.
+/// Issues a new link for `subject` (revoking the previous one of the same kind; a
+/// tutor's previous link is kept as "replaced" so its page can say so) and returns the
+/// secret to put in the URL `/acces/<secret>`. Tutors get their personal link, valid
+/// [`TUTOR_ACCESS_MONTHS`] months; others a [`SIGN_IN_LINK_DAYS`]-day sign-in link.
 ///
 /// # Errors
 /// Store failure.
@@ -60,23 +65,53 @@ pub async fn issue_link(
     clock: &Clock,
     subject: Subject,
 ) -> Result<String, StoreError> {
-    let (kind, days) = match subject {
-        Subject::Tutor(_) => (AccessKind::TutorAccess, TUTOR_ACCESS_DAYS),
-        _ => (AccessKind::SignIn, SIGN_IN_LINK_DAYS),
+    issue_link_with_token(store, clock, subject)
+        .await
+        .map(|(secret, _)| secret)
+}
+
+/// Like [`issue_link`], also returning the stored record (its issue and expiry dates
+/// go into the tutor's e-mail).
+///
+/// # Errors
+/// Store failure.
+pub async fn issue_link_with_token(
+    store: &Store,
+    clock: &Clock,
+    subject: Subject,
+) -> Result<(String, AccessToken), StoreError> {
+    let now = clock.now();
+    let (kind, expires) = match subject {
+        Subject::Tutor(_) => (AccessKind::TutorAccess, tutor_access_expiry(clock)),
+        _ => (
+            AccessKind::SignIn,
+            now.checked_add(SignedDuration::from_hours(24 * SIGN_IN_LINK_DAYS))
+                .unwrap_or(Timestamp::MAX),
+        ),
     };
     let secret = new_secret();
-    let now = clock.now();
     let token = AccessToken {
         subject,
         kind,
         issued: now,
-        expires: now
-            .checked_add(SignedDuration::from_hours(24 * days))
-            .unwrap_or(Timestamp::MAX),
+        expires,
         locked: false,
+        sent: None,
+        last_used: None,
+        superseded: false,
     };
     store.issue_token(&hash_secret(&secret), &token).await?;
-    Ok(secret)
+    Ok((secret, token))
+}
+
+/// When a tutor link issued now stops working: the same time of day, six calendar
+/// months later, in the school's time zone (so a link issued on 11 March at 10:30 works
+/// until 11 September at 10:30).
+pub fn tutor_access_expiry(clock: &Clock) -> Timestamp {
+    clock
+        .now_zoned()
+        .checked_add(jiff::Span::new().months(TUTOR_ACCESS_MONTHS))
+        .map_or(Timestamp::MAX, |z| z.timestamp())
 }
 
 /// How long the first-start link works: one hour (issue 3).
@@ -133,12 +168,16 @@ pub async fn issue_invitation(
             .checked_add(SignedDuration::from_hours(24 * INVITATION_DAYS))
             .unwrap_or(Timestamp::MAX),
         locked: false,
+        sent: None,
+        last_used: None,
+        superseded: false,
     };
     store.issue_token(&hash_secret(&secret), &token).await?;
     Ok(secret)
 }
 
-/// Looks up a link secret; `Some` only when it exists, is not locked and not expired.
+/// Looks up a link secret; `Some` only when it exists, is not locked, not replaced
+/// and not expired.
 ///
 /// # Errors
 /// Store failure.
@@ -147,12 +186,19 @@ pub fn check_link(
     clock: &Clock,
     secret: &str,
 ) -> Result<Option<AccessToken>, StoreError> {
+    Ok(find_link(store, secret)?.filter(|t| t.usable_at(clock.now())))
+}
+
+/// Looks up a link secret whatever its state (for the page explaining why a link
+/// opens nothing).
+///
+/// # Errors
+/// Store failure.
+pub fn find_link(store: &Store, secret: &str) -> Result<Option<AccessToken>, StoreError> {
     if secret.len() > 100 {
         return Ok(None);
     }
-    Ok(store
-        .token(&hash_secret(secret))?
-        .filter(|t| t.usable_at(clock.now())))
+    store.token(&hash_secret(secret))
 }
 
 /// Opens a session for `subject`; returns the cookie value (the secret).
@@ -165,14 +211,16 @@ pub async fn open_session(
     subject: Subject,
     not_after: Timestamp,
 ) -> Result<String, StoreError> {
-    open_session_with(store, clock, subject, not_after, None)
+    open_session_with(store, clock, subject, not_after, None, None)
         .await
         .map(Option::unwrap_or_default)
 }
 
 /// Opens a session like [`open_session`]; with `redeem`, the hash of an invitation of
 /// the same person, uses the invitation up in the same transaction. Returns `None`,
-/// opening nothing, when that invitation is already used.
+/// opening nothing, when that invitation is already used. With `via`, the hash of the
+/// tutor link used, the session lives only as long as that link works, and the link's
+/// last use is recorded in the same transaction.
 ///
 /// # Errors
 /// Store failure.
@@ -182,6 +230,7 @@ pub async fn open_session_with(
     subject: Subject,
     not_after: Timestamp,
     redeem: Option<[u8; 32]>,
+    via: Option<[u8; 32]>,
 ) -> Result<Option<String>, StoreError> {
     let secret = new_secret();
     let now = clock.now();
@@ -194,6 +243,7 @@ pub async fn open_session_with(
         csrf: new_secret(),
         created: now,
         expires,
+        via,
     };
     let opened = store
         .insert_session(&hash_secret(&secret), &session, redeem.as_ref())
@@ -201,7 +251,9 @@ pub async fn open_session_with(
     Ok(opened.then_some(secret))
 }
 
-/// The live session for a cookie value, if any.
+/// The live session for a cookie value, if any. A session opened by a tutor link is
+/// live only while that link works: locking, replacing or the end of the six months
+/// ends it at once (issue 3).
 ///
 /// # Errors
 /// Store failure.
@@ -213,9 +265,38 @@ pub fn find_session(
     if secret.len() > 100 {
         return Ok(None);
     }
-    Ok(store
+    let now = clock.now();
+    let Some(session) = store
         .session(&hash_secret(secret))?
-        .filter(|s| clock.now() < s.expires))
+        .filter(|s| now < s.expires)
+    else {
+        return Ok(None);
+    };
+    if let Some(via) = &session.via
+        && !store.token(via)?.is_some_and(|t| t.usable_at(now))
+    {
+        return Ok(None);
+    }
+    Ok(Some(session))
+}
+
+/// Records that the tutor link `via` served a request now, at most every
+/// [`LAST_USED_EVERY_MINUTES`] minutes (so the referent sees when it was last used
+/// without a write on every page).
+///
+/// # Errors
+/// Store failure.
+pub async fn note_link_use(store: &Store, clock: &Clock, via: &[u8; 32]) -> Result<(), StoreError> {
+    let now = clock.now();
+    let due = store.token(via)?.is_some_and(|t| {
+        t.last_used.is_none_or(|at| {
+            now.duration_since(at) >= SignedDuration::from_mins(LAST_USED_EVERY_MINUTES)
+        })
+    });
+    if due {
+        store.touch_token(via, now).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -62,3 +62,17 @@ pub fn tutored_placement(store: &Store, who: &Subject, id: PlacementId) -> Resul
         _ => Err(Error::NotFound),
     }
 }
+
+/// The placement `id` if `who` manages it: its referent teacher or a coordinator (who
+/// issue, lock and regenerate the tutor's link, spec "Accès à l'application par le
+/// tuteur": "l'enseignant référent … pourra verrouiller votre compte … ou vous attribuer
+/// un nouvel accès"; "régénéré … par l'équipe pédagogique ou le DDFPT").
+///
+/// # Errors
+/// [`Error::NotFound`] otherwise.
+pub fn managed_placement(store: &Store, who: &Subject, id: PlacementId) -> Result<Placement> {
+    match who {
+        Subject::Teacher(_) | Subject::Coordinator(_) => visible_placement(store, who, id),
+        _ => Err(Error::NotFound),
+    }
+}

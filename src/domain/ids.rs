@@ -93,3 +93,8 @@ id_type!(
     /// An activity sheet (fiche activité).
     ActivitySheetId
 );
+id_type!(
+    /// A message waiting in the outbox (messages à remettre), see
+    /// [`crate::domain::outbox::OutboxMessage`].
+    OutboxId
+);

@@ -91,7 +91,7 @@ macro_rules! record {
     };
 }
 
-use crate::domain::access::{AccessToken, Session, SetupLink};
+use crate::domain::access::{AccessRequest, AccessToken, Session, SetupLink};
 use crate::domain::*;
 
 record!(
@@ -105,10 +105,39 @@ record!(
     Placement => "placement",
     ActivitySheet => "activity-sheet",
     Referential => "referential",
-    AccessToken => "access-token",
-    Session => "session",
     SetupLink => "setup-link",
+    AccessRequest => "access-request",
 );
+
+/// A record type at version 2 whose version-1 layout `$v1` converts with `From`.
+macro_rules! record_v2 {
+    ($t:ty => $kind:literal, $v1:ty) => {
+        impl Record for $t {
+            const KIND: &'static str = $kind;
+            const VERSION: u8 = 2;
+
+            fn upgrade(version: u8, bytes: &[u8]) -> Result<Self, CodecError> {
+                match version {
+                    1 => postcard::from_bytes::<$v1>(bytes)
+                        .map(<$t>::from)
+                        .map_err(|source| CodecError::Postcard {
+                            kind: Self::KIND,
+                            source,
+                        }),
+                    version => Err(CodecError::UnknownVersion {
+                        kind: Self::KIND,
+                        version,
+                    }),
+                }
+            }
+        }
+    };
+}
+
+// Version 2 added `sent`, `last_used` and `superseded` (issue 3).
+record_v2!(AccessToken => "access-token", crate::domain::access::AccessTokenV1);
+// Version 2 added `via`, the tutor link that opened the session (issue 3).
+record_v2!(Session => "session", crate::domain::access::SessionV1);
 
 /// Version 2 added [`LogbookEntry::updated_at`] (corrections); version 1 records are
 /// read through [`crate::domain::logbook::LogbookEntryV1`].
@@ -188,6 +217,40 @@ mod tests {
         assert_eq!(read, LogbookEntry::from(v1));
         assert_eq!(read.updated_at, None);
         assert_eq!(encode(&read).unwrap()[0], 2);
+    }
+
+    #[test]
+    fn version_1_tokens_and_sessions_read_with_the_new_fields_empty() {
+        use crate::domain::access::{AccessKind, AccessTokenV1, SessionV1};
+        let subject = Subject::Tutor(TutorId::new());
+        let v1 = AccessTokenV1 {
+            subject,
+            kind: AccessKind::TutorAccess,
+            issued: jiff::Timestamp::UNIX_EPOCH,
+            expires: jiff::Timestamp::MAX,
+            locked: true,
+        };
+        let mut bytes = vec![1u8];
+        bytes.extend(postcard::to_stdvec(&v1).unwrap());
+        let read: AccessToken = decode(&bytes).unwrap();
+        assert!(read.locked);
+        assert_eq!(
+            (read.sent, read.last_used, read.superseded),
+            (None, None, false)
+        );
+        assert_eq!(encode(&read).unwrap()[0], 2);
+
+        let v1 = SessionV1 {
+            subject,
+            csrf: "x".into(),
+            created: jiff::Timestamp::UNIX_EPOCH,
+            expires: jiff::Timestamp::MAX,
+        };
+        let mut bytes = vec![1u8];
+        bytes.extend(postcard::to_stdvec(&v1).unwrap());
+        let read: Session = decode(&bytes).unwrap();
+        assert_eq!(read.csrf, "x");
+        assert_eq!(read.via, None);
     }
 
     #[test]

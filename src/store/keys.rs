@@ -18,6 +18,9 @@
 //! | `token-of/` | subject (17 bytes), kind (1 byte) | SHA-256 of that subject's current token of that kind |
 //! | `session/` | SHA-256 of the session cookie | session |
 //! | `session-of/` | subject (17 bytes), SHA-256 | empty (to end all sessions of a person) |
+//! | `access-request/` | tutor id | a tutor's pending request for a new link |
+//! | `outbox/` | inverted creation time, message id | outbox message (newest first) |
+//! | `outbox-id/` | message id | key of the message under `outbox/` |
 //! | `setup-link` | (nothing more: there is at most one) | the first-start link |
 //!
 //! Ids are 16 raw bytes; dates and times are big-endian and bit-inverted where the
@@ -71,6 +74,14 @@ pub const SESSION_OF: &[u8] = b"session-of/";
 /// Index: class name key (see `domain::class_form::name_key`) → class id, so two
 /// classes cannot share a name.
 pub const CLASS_NAME: &[u8] = b"class-name/";
+
+/// A tutor's pending request for a new link (`access-request/<tutor id>`).
+pub const ACCESS_REQUEST: &[u8] = b"access-request/";
+
+/// Prefix of outbox messages (messages à remettre), newest first.
+pub const OUTBOX: &[u8] = b"outbox/";
+/// Index: outbox message id → message key.
+pub const OUTBOX_ID: &[u8] = b"outbox-id/";
 
 /// Key of the single first-start link.
 pub const SETUP_LINK: &[u8] = b"setup-link";

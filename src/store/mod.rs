@@ -6,8 +6,13 @@
 //! change acknowledged to a user survives a crash.
 
 pub mod codec;
+mod imports;
 pub mod keys;
 pub mod migrations;
+mod outbox;
+mod people;
+mod placements;
+mod tutor_access;
 
 use crate::domain::access::{AccessKind, AccessToken, Session, SetupLink};
 use crate::domain::*;
@@ -702,6 +707,9 @@ impl Store {
 
     /// Issues a link token for `token.subject`, replacing (and so revoking) that
     /// subject's previous token of the same kind. `hash` is the SHA-256 of the secret.
+    /// A tutor's previous link is kept, marked superseded (its page then says it was
+    /// replaced), the sessions it opened end, and the tutor's pending request for a new
+    /// link is cleared.
     ///
     /// # Errors
     /// sled failure.
@@ -711,9 +719,27 @@ impl Store {
             &keys::subject(&token.subject),
             &[token.kind.tag()],
         ]);
+        // A tutor's new link ends every session opened with the previous one.
+        let sessions = match token.kind {
+            AccessKind::TutorAccess => self.session_hashes_of(&token.subject)?,
+            _ => Vec::new(),
+        };
         self.write(|tx| {
+            for session in &sessions {
+                Self::remove_session(tx, &token.subject, session)?;
+            }
             if let Some(old) = tx.get_raw(&of)? {
-                tx.remove(&keys::key(&[keys::TOKEN, &old]))?;
+                let old_key = keys::key(&[keys::TOKEN, &old]);
+                match tx.get::<AccessToken>(&old_key)? {
+                    Some(mut previous) if token.kind == AccessKind::TutorAccess => {
+                        previous.superseded = true;
+                        tx.put(&old_key, &previous)?;
+                    }
+                    _ => tx.remove(&old_key)?,
+                }
+            }
+            if let Subject::Tutor(tutor) = token.subject {
+                tx.remove(&keys::key(&[keys::ACCESS_REQUEST, tutor.as_bytes()]))?;
             }
             tx.put(&keys::key(&[keys::TOKEN, hash]), token)?;
             tx.put_raw(&of, hash)
@@ -806,6 +832,13 @@ impl Store {
                         ]))?;
                     }
                     _ => return Ok(false),
+                }
+            }
+            if let Some(via) = &session.via {
+                let key = keys::key(&[keys::TOKEN, via]);
+                if let Some(mut link) = tx.get::<AccessToken>(&key)? {
+                    link.last_used = Some(session.created);
+                    tx.put(&key, &link)?;
                 }
             }
             tx.put(&keys::key(&[keys::SESSION, hash]), session)?;

@@ -7,6 +7,7 @@ use crate::error::Error;
 use poem::http::header;
 use poem::web::cookie::{Cookie, CookieJar, SameSite};
 use poem::{FromRequest, Request, RequestBody};
+use std::borrow::Cow;
 use std::time::Duration;
 
 /// Name of the session cookie: `__Host-livret` over HTTPS (bound to the exact host,
@@ -59,6 +60,39 @@ pub enum Flash {
     ClassCreated,
     /// Member of staff added.
     StaffCreated,
+    /// Class list imported: how many students were created and updated.
+    ClassImported {
+        /// Students created.
+        created: u32,
+        /// Students updated.
+        updated: u32,
+    },
+    /// Referential file imported (added or replaced).
+    ReferentialImported,
+    /// Tutor link issued and e-mailed.
+    TutorAccessSent,
+    /// Tutor link issued, waiting in the outbox (no SMTP, no e-mail address, or SMTP
+    /// failure).
+    TutorAccessInOutbox,
+    /// Tutor link locked.
+    TutorAccessLocked,
+    /// Tutor link unlocked.
+    TutorAccessUnlocked,
+    /// Account deactivated.
+    PersonDeactivated,
+    /// Account reactivated.
+    PersonReactivated,
+    /// Outbox message marked as handed over (and so deleted).
+    MessageHandedOver,
+    /// Placement (PFMP) declared.
+    PlacementCreated,
+    /// Placement (PFMP) changed.
+    PlacementUpdated,
+    /// The create form was sent again (double tap, or "Back" then send): the
+    /// placement was already stored.
+    PlacementAlreadySaved,
+    /// A referent changed a placement's referent to someone else: it left their list.
+    PlacementHandedOver,
 }
 
 impl Flash {
@@ -72,10 +106,31 @@ impl Flash {
             Flash::SignedOut => "signed-out",
             Flash::ClassCreated => "class-created",
             Flash::StaffCreated => "staff-created",
+            Flash::ClassImported { .. } => "class-imported",
+            Flash::ReferentialImported => "referential-imported",
+            Flash::TutorAccessSent => "tutor-access-sent",
+            Flash::TutorAccessInOutbox => "tutor-access-outbox",
+            Flash::TutorAccessLocked => "tutor-access-locked",
+            Flash::TutorAccessUnlocked => "tutor-access-unlocked",
+            Flash::PersonDeactivated => "person-deactivated",
+            Flash::PersonReactivated => "person-reactivated",
+            Flash::MessageHandedOver => "message-handed-over",
+            Flash::PlacementCreated => "placement-created",
+            Flash::PlacementUpdated => "placement-updated",
+            Flash::PlacementAlreadySaved => "placement-already-saved",
+            Flash::PlacementHandedOver => "placement-handed-over",
         }
     }
 
     fn from_code(code: &str) -> Option<Flash> {
+        // The one message with numbers: `class-imported:<created>:<updated>`.
+        if let Some(counts) = code.strip_prefix("class-imported:") {
+            let (created, updated) = counts.split_once(':')?;
+            return Some(Flash::ClassImported {
+                created: created.parse().ok()?,
+                updated: updated.parse().ok()?,
+            });
+        }
         [
             Flash::EntrySaved,
             Flash::EntryCorrected,
@@ -85,14 +140,26 @@ impl Flash {
             Flash::SignedOut,
             Flash::ClassCreated,
             Flash::StaffCreated,
+            Flash::ReferentialImported,
+            Flash::TutorAccessSent,
+            Flash::TutorAccessInOutbox,
+            Flash::TutorAccessLocked,
+            Flash::TutorAccessUnlocked,
+            Flash::PersonDeactivated,
+            Flash::PersonReactivated,
+            Flash::MessageHandedOver,
+            Flash::PlacementCreated,
+            Flash::PlacementUpdated,
+            Flash::PlacementAlreadySaved,
+            Flash::PlacementHandedOver,
         ]
         .into_iter()
         .find(|f| f.code() == code)
     }
 
     /// The French message.
-    pub fn message(self) -> &'static str {
-        match self {
+    pub fn message(self) -> Cow<'static, str> {
+        let fixed = match self {
             Flash::EntrySaved => "Entrée enregistrée dans le journal de bord.",
             Flash::EntryCorrected => "Entrée corrigée.",
             Flash::SheetSaved => "Fiche enregistrée (brouillon).",
@@ -101,12 +168,50 @@ impl Flash {
             Flash::SignedOut => "Vous êtes déconnecté.",
             Flash::ClassCreated => "Classe créée.",
             Flash::StaffCreated => "Membre de l'équipe ajouté : envoyez-lui un lien d'invitation.",
-        }
+            Flash::ClassImported { created, updated } => {
+                return Cow::Owned(class_imported_message(created, updated));
+            }
+            Flash::ReferentialImported => {
+                "Référentiel importé : il peut être choisi comme diplôme d'une classe."
+            }
+            Flash::TutorAccessSent => "Accès du tuteur créé : le courriel est parti.",
+            Flash::TutorAccessInOutbox => {
+                "Accès du tuteur créé : le message attend dans « Messages à remettre » (lien à copier ou lettre à imprimer)."
+            }
+            Flash::TutorAccessLocked => {
+                "Accès du tuteur verrouillé : son lien et ses sessions ne fonctionnent plus."
+            }
+            Flash::TutorAccessUnlocked => "Accès du tuteur déverrouillé.",
+            Flash::PersonDeactivated => {
+                "Compte désactivé : ses sessions sont fermées et ses liens ne fonctionnent plus."
+            }
+            Flash::PersonReactivated => {
+                "Compte réactivé : envoyez-lui une invitation pour qu'il se connecte."
+            }
+            Flash::MessageHandedOver => {
+                "Message marqué comme remis : il est retiré des messages à remettre."
+            }
+            Flash::PlacementCreated => "Période de formation enregistrée.",
+            Flash::PlacementUpdated => "Période de formation modifiée.",
+            Flash::PlacementAlreadySaved => {
+                "Cette période était déjà enregistrée (formulaire envoyé deux fois) : la voici. Modifiez-la si besoin."
+            }
+            Flash::PlacementHandedOver => {
+                "Période de formation modifiée : vous n'en êtes plus le référent."
+            }
+        };
+        Cow::Borrowed(fixed)
     }
 
     /// Puts the message in a short-lived cookie for the next page.
     pub fn set(self, jar: &CookieJar) {
-        let mut c = Cookie::new_with_str(FLASH_COOKIE, self.code());
+        let value = match self {
+            Flash::ClassImported { created, updated } => {
+                format!("{}:{created}:{updated}", self.code())
+            }
+            _ => self.code().to_string(),
+        };
+        let mut c = Cookie::new_with_str(FLASH_COOKIE, value);
         c.set_http_only(true);
         c.set_same_site(SameSite::Lax);
         c.set_path("/");
@@ -120,6 +225,16 @@ impl Flash {
         jar.add(expired(FLASH_COOKIE));
         Flash::from_code(c.value_str())
     }
+}
+
+/// "Import terminé : 3 élèves créés, 1 mis à jour." (French agreement: "1 élève
+/// créé", "0 élève créé").
+fn class_imported_message(created: u32, updated: u32) -> String {
+    let plural = |n: u32| if n > 1 { "s" } else { "" };
+    format!(
+        "Import terminé : {created} élève{s} créé{s}, {updated} mis à jour.",
+        s = plural(created)
+    )
 }
 
 /// The signed-in person making the request. Extracting it fails with
@@ -180,6 +295,11 @@ impl<'a> FromRequest<'a> for Viewer {
             .map_err(Error::from)?
             .ok_or(Error::SignInRequired)?;
         let name = active_name(state, &session.subject)?.ok_or(Error::SignInRequired)?;
+        if let Some(via) = &session.via {
+            auth::note_link_use(&state.store, &state.clock, via)
+                .await
+                .map_err(Error::from)?;
+        }
         Ok(Viewer {
             subject: session.subject,
             name,
@@ -215,9 +335,19 @@ impl FormData {
     }
 }
 
-impl<'a> FromRequest<'a> for FormData {
-    async fn from_request(req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
-        let limit = state_of(req)?.config.max_body_bytes;
+impl FormData {
+    /// Reads an `application/x-www-form-urlencoded` body of at most `limit` bytes (the
+    /// extractor uses `Config::max_body_bytes`; the import routes allow
+    /// [`super::middleware::MAX_UPLOAD_BYTES`]).
+    ///
+    /// # Errors
+    /// [`Error::BadRequest`] for another content type or an unreadable body;
+    /// [`Error::PayloadTooLarge`] beyond `limit`.
+    pub async fn read_with_limit(
+        req: &Request,
+        body: &mut RequestBody,
+        limit: usize,
+    ) -> poem::Result<Self> {
         let is_form = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -239,5 +369,12 @@ impl<'a> FromRequest<'a> for FormData {
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
                 .collect(),
         ))
+    }
+}
+
+impl<'a> FromRequest<'a> for FormData {
+    async fn from_request(req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
+        let limit = state_of(req)?.config.max_body_bytes;
+        FormData::read_with_limit(req, body, limit).await
     }
 }

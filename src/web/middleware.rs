@@ -9,6 +9,22 @@ use poem::{Endpoint, IntoResponse, Request, Response};
 /// no inline script, no framing, forms post only to us.
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; manifest-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
+/// Largest body accepted on the import routes (`/coordination/import…` and
+/// `/coordination/referentiels…`), in bytes: 2 MiB, for the uploaded files (a class
+/// list of a whole school is a few hundred KiB at most). Every other route keeps
+/// `Config::max_body_bytes`.
+pub const MAX_UPLOAD_BYTES: usize = 2 * 1024 * 1024;
+
+/// True for the paths whose body may reach [`MAX_UPLOAD_BYTES`].
+pub fn is_upload_path(path: &str) -> bool {
+    ["/coordination/import", "/coordination/referentiels"]
+        .iter()
+        .any(|prefix| {
+            path.strip_prefix(prefix)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
+}
+
 /// Settings of [`guard`].
 #[derive(Clone, Debug)]
 pub struct Guard {
@@ -18,13 +34,26 @@ pub struct Guard {
     pub max_body_bytes: usize,
 }
 
+/// The path as it may appear in logs: the secret of a personal or installation link is
+/// replaced by `…` (issue 3: "the token never appears in logs").
+pub fn loggable_path(path: &str) -> String {
+    for prefix in ["/acces/", "/installation/"] {
+        if let Some(rest) = path.strip_prefix(prefix) {
+            let tail = rest.find('/').map_or("", |i| &rest[i..]);
+            return format!("{prefix}…{tail}");
+        }
+    }
+    path.to_string()
+}
+
 fn same_origin(req: &Request, guard: &Guard) -> bool {
     // Browsers send Sec-Fetch-Site on every request; only "same-origin" and "none"
     // (typed URL, bookmark) may change state.
-    if let Some(site) = req
+    let site = req
         .headers()
         .get("sec-fetch-site")
-        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.to_str().ok());
+    if let Some(site) = site
         && !matches!(site, "same-origin" | "none")
     {
         return false;
@@ -35,6 +64,9 @@ fn same_origin(req: &Request, guard: &Guard) -> bool {
         .and_then(|v| v.to_str().ok())
     {
         None => true,
+        // A form on a `Referrer-Policy: no-referrer` page (the personal-link pages)
+        // posts with `Origin: null`; the browser's own Sec-Fetch-Site then vouches.
+        Some("null") => site == Some("same-origin"),
         Some(origin) => {
             origin == guard.public_origin
                 || req
@@ -61,7 +93,7 @@ pub async fn guard<E: Endpoint>(next: E, req: Request, guard: Guard) -> poem::Re
                 .to_string()
         };
         tracing::warn!(
-            path = req.uri().path(),
+            path = loggable_path(req.uri().path()),
             origin = header("origin"),
             sec_fetch_site = header("sec-fetch-site"),
             expected = guard.public_origin,
@@ -73,7 +105,13 @@ pub async fn guard<E: Endpoint>(next: E, req: Request, guard: Guard) -> poem::Re
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok())
-        .is_some_and(|n| n > guard.max_body_bytes)
+        .is_some_and(|n| {
+            n > if is_upload_path(req.uri().path()) {
+                MAX_UPLOAD_BYTES.max(guard.max_body_bytes)
+            } else {
+                guard.max_body_bytes
+            }
+        })
     {
         Error::PayloadTooLarge.into_response_page()
     } else {
@@ -83,10 +121,13 @@ pub async fn guard<E: Endpoint>(next: E, req: Request, guard: Guard) -> poem::Re
         }
     };
     let h = resp.headers_mut();
+    // A page may ask for a stricter policy (the personal-link pages send no-referrer).
+    if !h.contains_key("referrer-policy") {
+        h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    }
     for (name, value) in [
         ("content-security-policy", CSP),
         ("x-content-type-options", "nosniff"),
-        ("referrer-policy", "same-origin"),
         ("x-frame-options", "DENY"),
         ("cross-origin-opener-policy", "same-origin"),
         (
@@ -109,5 +150,18 @@ impl Error {
     /// The French error page for this error, as a response.
     pub fn into_response_page(self) -> Response {
         poem::Error::from(self).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable_path;
+
+    #[test]
+    fn link_secrets_never_reach_the_log() {
+        assert_eq!(loggable_path("/acces/s3cr3t"), "/acces/…");
+        assert_eq!(loggable_path("/acces/s3cr3t/demande"), "/acces/…/demande");
+        assert_eq!(loggable_path("/installation/abc"), "/installation/…");
+        assert_eq!(loggable_path("/stages/42"), "/stages/42");
     }
 }

@@ -26,6 +26,9 @@ pub struct AppState {
     pub config: Config,
     /// Rate limits of the sign-in routes.
     pub limits: crate::auth::rate_limit::SignInLimits,
+    /// The SMTP transport, when `LIVRET_SMTP_URL` is set; without it e-mails go to the
+    /// outbox (see [`crate::mail::deliver`]).
+    pub mailer: Option<Arc<crate::mail::Mailer>>,
 }
 
 /// Shared handle on [`AppState`], given to handlers as `Data<&State>`.

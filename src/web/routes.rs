@@ -1,6 +1,8 @@
 //! Every URL of Livret, in one place (STYLE.md habit 1), grouped by page family.
 
-use super::pages::{access, classes, home, logbook, placement, setup, sheets, staff};
+use super::pages::{
+    access, classes, home, imports, logbook, placement, setup, sheets, staff, tutor_access,
+};
 use super::{State, assets, middleware};
 use crate::error::Error;
 use poem::middleware::{Compression, CookieJarManager};
@@ -26,6 +28,7 @@ pub fn routes(state: State) -> impl Endpoint<Output = poem::Response> {
             "/acces/:token",
             get(access::access_show).post(access::access_open),
         )
+        .at("/acces/:token/demande", post(access::access_request))
         .at("/", get(home::home))
         .at(
             "/installation/:token",
@@ -36,14 +39,55 @@ pub fn routes(state: State) -> impl Endpoint<Output = poem::Response> {
         // Coordination.
         .at("/coordination/classes", post(classes::class_create))
         .at("/coordination/classes/nouvelle", get(classes::class_new))
+        .at("/coordination/classes/:id", get(classes::class_show))
         .at("/coordination/equipe", post(staff::staff_create))
         .at("/coordination/equipe/nouveau", get(staff::staff_new))
         .at("/coordination/invitations", post(staff::invitation_create))
+        .at(
+            "/coordination/personnes/statut",
+            post(staff::person_status_update),
+        )
+        .at("/coordination/import", get(imports::import_new))
+        .at("/coordination/import/apercu", post(imports::import_preview))
+        .at(
+            "/coordination/import/appliquer",
+            post(imports::import_apply),
+        )
+        .at(
+            "/coordination/referentiels",
+            get(imports::referential_list).post(imports::referential_import),
+        )
+        // Placements: declared by a coordinator, edited by a coordinator or the referent.
+        .at(
+            "/coordination/stages",
+            post(super::pages::placement_form::placement_create),
+        )
+        .at(
+            "/coordination/stages/nouvelle",
+            get(super::pages::placement_form::placement_new),
+        )
+        .at(
+            "/stages/:id/modifier",
+            get(super::pages::placement_form::placement_edit)
+                .post(super::pages::placement_form::placement_update),
+        )
         // A placement and its portfolio (who may see what: auth::permissions).
         .at("/stages/:id", get(placement::placement_show))
         .at(
             "/stages/:id/journal",
             get(logbook::logbook_list).post(logbook::logbook_save),
+        )
+        .at(
+            "/stages/:id/acces-tuteur",
+            post(tutor_access::tutor_access_send),
+        )
+        .at(
+            "/stages/:id/acces-tuteur/verrouiller",
+            post(tutor_access::tutor_access_lock),
+        )
+        .at(
+            "/stages/:id/acces-tuteur/deverrouiller",
+            post(tutor_access::tutor_access_unlock),
         )
         .at("/stages/:id/journal/nouvelle", get(logbook::logbook_new))
         .at("/stages/:id/journal/:entry", post(logbook::logbook_update))
@@ -69,6 +113,17 @@ pub fn routes(state: State) -> impl Endpoint<Output = poem::Response> {
             post(sheets::sheet_submit),
         )
         .at("/stages/:id/fiches/:sheet/avis", post(sheets::sheet_review))
+        // Messages à remettre (outbox: e-mails that did not leave).
+        .at("/messages", get(super::pages::outbox::message_list))
+        .at("/messages/:id", get(super::pages::outbox::message_show))
+        .at(
+            "/messages/:id/lettre",
+            get(super::pages::outbox::message_letter),
+        )
+        .at(
+            "/messages/:id/remis",
+            post(super::pages::outbox::message_handed_over),
+        )
         .catch_error(|_: poem::error::NotFoundError| async { Error::NotFound.into_response_page() })
         .catch_error(|_: poem::error::MethodNotAllowedError| async {
             Error::NotFound.into_response_page()

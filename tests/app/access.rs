@@ -1,7 +1,7 @@
 //! Personal links and sessions: a GET never signs in (mail scanners and link previews
-//! issue GETs), only the POST from the confirmation page does; invalid, locked,
-//! replaced and expired links are a 404 page; signing out ends the session on the
-//! server.
+//! issue GETs), only the POST from the confirmation page does; unknown links are a
+//! 404 page, a tutor's locked, replaced or expired link a 410 page saying so; signing
+//! out ends the session on the server.
 
 use crate::support::*;
 use jiff::SignedDuration;
@@ -70,7 +70,7 @@ async fn a_get_on_a_link_does_not_sign_in_only_the_post_does() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unknown_locked_and_replaced_links_are_404() {
+async fn unknown_links_are_404_and_a_locked_tutor_link_says_so() {
     let app = App::start().await;
     let w = &app.w;
     let b = app.browser();
@@ -98,9 +98,18 @@ async fn unknown_locked_and_replaced_links_are_404() {
     assert_eq!(token.kind, livret::domain::access::AccessKind::TutorAccess);
     token.locked = true;
     app.state.store.issue_token(&hash, &token).await.unwrap();
-    b.get(&link).await.expect(404).shows(&["Lien non valable"]);
+    // A tutor's locked link says what happened and whom to ask (issue 3).
+    b.get(&link)
+        .await
+        .expect(410)
+        .shows(&[
+            "Accès verrouillé",
+            "Sébastien Roussel",
+            "Demander un nouveau lien",
+        ])
+        .hides(&["Ouvrir mon espace"]);
     let post = b.post(&link, &[]).await;
-    post.expect(404);
+    post.expect(410);
     assert!(post.set_cookie("livret").is_none());
     b.get("/").await.shows(&["Bienvenue sur Livret"]);
 
@@ -116,7 +125,7 @@ async fn unknown_locked_and_replaced_links_are_404() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_tutor_link_works_six_months_then_is_404() {
+async fn a_tutor_link_works_six_months_then_says_it_expired() {
     let app = App::start().await;
     let w = &app.w;
     let link = app.link(Subject::Tutor(w.helene)).await;
@@ -128,9 +137,13 @@ async fn a_tutor_link_works_six_months_then_is_404() {
         .shows(&["votre espace tuteur"]);
     app.clock.advance(days(2));
     let b = app.browser();
-    b.get(&link).await.expect(404).shows(&["Lien non valable"]);
+    b.get(&link).await.expect(410).shows(&[
+        "Accès expiré",
+        "11 septembre 2026",
+        "Demander un nouveau lien",
+    ]);
     let post = b.post(&link, &[]).await;
-    post.expect(404);
+    post.expect(410);
     assert!(post.set_cookie("livret").is_none());
 }
 

@@ -158,3 +158,95 @@ async fn only_coordinators_invite_and_only_known_people() {
         .await
         .expect(403);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deactivating_an_account_ends_its_sessions_at_once() {
+    let app = App::start().await;
+    let w = &app.w;
+    let mael = app.student(w.mael).await;
+    let referent = app.teacher(w.referent).await;
+    let link = app.link(Subject::Student(w.mael)).await;
+    mael.get(&stage(w.p_mael)).await.expect(200);
+    let coordinator = app.coordinator().await;
+    let home = coordinator.get("/").await;
+    home.expect(200).shows(&["Désactiver"]);
+    let csrf = home.csrf();
+    let person = format!("eleve:{}", w.mael);
+
+    // Only a coordinator, with the anti-CSRF token.
+    let teacher_csrf = referent.csrf("/").await;
+    referent
+        .post(
+            "/coordination/personnes/statut",
+            &[
+                ("_csrf", &teacher_csrf),
+                ("person", &person),
+                ("active", "0"),
+            ],
+        )
+        .await
+        .expect(404);
+    coordinator
+        .post(
+            "/coordination/personnes/statut",
+            &[("person", &person), ("active", "0")],
+        )
+        .await
+        .expect(403);
+    mael.get(&stage(w.p_mael)).await.expect(200);
+
+    coordinator
+        .post(
+            "/coordination/personnes/statut",
+            &[("_csrf", &csrf), ("person", &person), ("active", "0")],
+        )
+        .await
+        .expect_redirect("/");
+    mael.get(&stage(w.p_mael)).await.expect(401);
+    assert!(
+        app.state
+            .store
+            .session_hashes_of(&Subject::Student(w.mael))
+            .unwrap()
+            .is_empty()
+    );
+    app.browser().get(&link).await.expect(404);
+    coordinator
+        .get("/")
+        .await
+        .shows(&["Compte désactivé", "Réactiver"]);
+
+    // Reactivated: a new link signs in again.
+    coordinator
+        .post(
+            "/coordination/personnes/statut",
+            &[("_csrf", &csrf), ("person", &person), ("active", "1")],
+        )
+        .await
+        .expect_redirect("/");
+    let mut again = app.browser();
+    again
+        .sign_in_with(&app.link(Subject::Student(w.mael)).await)
+        .await;
+    again.get(&stage(w.p_mael)).await.expect(200);
+
+    // A teacher too; but a coordinator cannot deactivate themself.
+    let person = format!("enseignant:{}", w.referent);
+    coordinator
+        .post(
+            "/coordination/personnes/statut",
+            &[("_csrf", &csrf), ("person", &person), ("active", "0")],
+        )
+        .await
+        .expect_redirect("/");
+    referent.get(&stage(w.p_mael)).await.expect(401);
+    let me = format!("coordination:{}", w.coordinator);
+    coordinator
+        .post(
+            "/coordination/personnes/statut",
+            &[("_csrf", &csrf), ("person", &me), ("active", "0")],
+        )
+        .await
+        .expect(404);
+    coordinator.get("/").await.expect(200);
+}

@@ -39,6 +39,8 @@ pub fn config(data: &std::path::Path, addr: SocketAddr, public_url: &str) -> Con
         time_zone: "Europe/Paris".into(),
         max_body_bytes: 64 * 1024,
         cache_bytes: 8 * 1024 * 1024,
+        smtp_url: None,
+        mail_from: None,
     }
 }
 
@@ -714,5 +716,84 @@ impl Browser {
     /// The CSRF token of the page at `path` (which must answer 200).
     pub async fn csrf(&self, path: &str) -> String {
         self.get(path).await.expect(200).csrf()
+    }
+}
+
+impl App {
+    /// Starts the seeded app with e-mail settings: `smtp_url` as `LIVRET_SMTP_URL` (for
+    /// example the URL of a `smtp_sink::SmtpSink`) and the sender
+    /// `Lycée des Tests <livret@lycee.example>`.
+    pub async fn start_with_smtp(smtp_url: &str) -> App {
+        let dir = tempfile::tempdir().unwrap();
+        let acceptor = TcpListener::bind("127.0.0.1:0")
+            .into_acceptor()
+            .await
+            .unwrap();
+        let addr = *acceptor.local_addr()[0].as_socket_addr().unwrap();
+        let base = format!("http://{addr}");
+        let clock = fixed_clock();
+        let mut config = config(dir.path(), addr, &base);
+        config.smtp_url = Some(livret::config::SmtpUrl::new(smtp_url));
+        config.mail_from = Some("Lycée des Tests <livret@lycee.example>".into());
+        let state = match livret::open(config, clock.clone()).await {
+            Ok(s) => s,
+            Err(e) => panic!("livret::open failed: {e}"),
+        };
+        let w = World::build(clock.today(), clock.zone());
+        state.store.seed(&w.seed).await.unwrap();
+        let app = livret::web::routes::routes(state.clone());
+        let server = tokio::spawn(async move {
+            let _ = poem::Server::new_with_acceptor(acceptor).run(app).await;
+        });
+        App {
+            base,
+            state,
+            clock,
+            w,
+            server,
+            _dir: dir,
+        }
+    }
+}
+
+impl Browser {
+    /// POSTs a `multipart/form-data` form, built by hand: the text `fields`, then, when
+    /// given, one file field named `file` with this file name and these bytes.
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &[u8])>,
+    ) -> Page {
+        const BOUNDARY: &str = "----livret-test-0a9c4e1f7b2d";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        if let Some((file_name, bytes)) = file {
+            body.extend_from_slice(
+                format!(
+                    "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+        let req = self
+            .client
+            .post(self.url(path))
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
+            .body(body);
+        self.send(req).await
     }
 }

@@ -40,6 +40,8 @@ async fn run() {
         time_zone: "Europe/Paris".into(),
         max_body_bytes: 64 * 1024,
         cache_bytes: 64 * 1024 * 1024,
+        smtp_url: None,
+        mail_from: None,
     };
     let state = livret::open(config, clock.clone()).await.expect("open");
     let mut seed = livret::demo::school(clock.today(), clock.zone());

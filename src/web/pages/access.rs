@@ -4,7 +4,8 @@
 
 use super::see_other;
 use crate::auth;
-use crate::domain::access::AccessKind;
+use crate::domain::access::{AccessKind, AccessRequest, AccessToken, LinkRefusal};
+use crate::domain::{Subject, TutorId, text};
 use crate::error::{Error, Result};
 use crate::web::State;
 use crate::web::extract::{Flash, FormData, Viewer, active_name, session_cookie};
@@ -34,20 +35,101 @@ pub fn limit(state: &State, client: &RemoteAddr, account: Option<[u8; 32]>) -> R
     Ok(())
 }
 
-fn invalid_link() -> Response {
-    public_page(
-        "Lien non valable",
-        None,
-        html! {
-            p { "Ce lien d'accès n'est pas ou plus valable : il a peut-être expiré, été verrouillé ou remplacé par un nouveau lien." }
-            p { "Demandez un nouveau lien à l'enseignant référent ou à l'équipe pédagogique de l'établissement." }
-        },
-    )
-    .with_status(StatusCode::NOT_FOUND)
-    .into_response()
+/// Every answer under `/acces/` carries `Referrer-Policy: no-referrer`, so the token in
+/// the URL never leaks to another site through the Referer header (issue 3).
+fn no_referrer(resp: impl IntoResponse) -> Response {
+    resp.with_header("referrer-policy", "no-referrer")
+        .into_response()
 }
 
-/// `GET /acces/:token`: the confirmation page (changes nothing).
+fn invalid_link() -> Response {
+    no_referrer(
+        public_page(
+            "Lien non valable",
+            None,
+            html! {
+                p { "Ce lien d'accès n'est pas ou plus valable : il a peut-être expiré, été verrouillé ou remplacé par un nouveau lien." }
+                p { "Demandez un nouveau lien à l'enseignant référent ou à l'équipe pédagogique de l'établissement." }
+            },
+        )
+        .with_status(StatusCode::NOT_FOUND),
+    )
+}
+
+/// The page of a tutor link that opens nothing: what happened, whom to ask, and a button
+/// to ask for a new link (or the date of the request already made).
+fn refused_tutor_link(
+    state: &State,
+    token: &str,
+    tutor: TutorId,
+    refusal: LinkRefusal,
+    link: &AccessToken,
+) -> Result<Response> {
+    let store = &state.store;
+    let mut referents: Vec<String> = Vec::new();
+    for p in store.placements_of_tutor(tutor)? {
+        if let Some(t) = store.teacher(p.referent)?.filter(|t| t.active) {
+            let name = t.name.full();
+            if !referents.contains(&name) {
+                referents.push(name);
+            }
+        }
+    }
+    let school = store.school()?.map(|s| s.name).unwrap_or_default();
+    let zone = state.clock.zone().clone();
+    let what = match refusal {
+        LinkRefusal::Locked => "Votre accès a été verrouillé par l'établissement, par exemple parce que le lien a été signalé perdu ou volé.".to_string(),
+        LinkRefusal::Expired => format!(
+            "Votre accès a pris fin le {} : il était valable six mois.",
+            text::date_long(link.expires.to_zoned_datetime(zone).date())
+        ),
+        LinkRefusal::Superseded => "Un nouveau lien vous a été attribué depuis : celui-ci ne fonctionne plus. Utilisez le lien du courriel ou du courrier le plus récent.".to_string(),
+    };
+    let pending = store.access_request(tutor)?;
+    let body = html! {
+        p { (what) }
+        p {
+            "Pour retrouver l'accès, adressez-vous à "
+            @if referents.is_empty() { "l'équipe pédagogique" } @else { "votre enseignant référent, " strong { (referents.join(", ")) } "," }
+            @if !school.is_empty() { " au " (school) } "."
+        }
+        @if let Some(r) = pending {
+            p.notice role="status" {
+                "Votre demande de nouveau lien du "
+                (text::date_long(r.created.to_zoned_datetime(state.clock.zone().clone()).date()))
+                " a bien été transmise. L'établissement vous enverra un nouveau lien."
+            }
+        } @else {
+            form method="post" action=(format!("/acces/{token}/demande")) {
+                button.primary type="submit" { "Demander un nouveau lien" }
+            }
+            p.hint { "Votre demande apparaîtra à l'enseignant référent et à l'équipe pédagogique." }
+        }
+    };
+    let title = match refusal {
+        LinkRefusal::Locked => "Accès verrouillé",
+        LinkRefusal::Expired => "Accès expiré",
+        LinkRefusal::Superseded => "Lien remplacé",
+    };
+    Ok(no_referrer(
+        public_page(title, None, body).with_status(StatusCode::GONE),
+    ))
+}
+
+/// What to show for a link that opens nothing: the tutor's page with a request button,
+/// or the generic page.
+fn refused(state: &State, token: &str) -> Result<Response> {
+    if let Some(link) = auth::find_link(&state.store, token)?
+        && let Subject::Tutor(tutor) = link.subject
+        && let Some(refusal) = link.refusal_at(state.clock.now())
+    {
+        return refused_tutor_link(state, token, tutor, refusal, &link);
+    }
+    Ok(invalid_link())
+}
+
+/// `GET /acces/:token`: the confirmation page (changes nothing). A locked, expired or
+/// replaced tutor link shows what happened instead.
 ///
 /// # Errors
 /// 429 past the client's rate limit; store failure.
@@ -59,7 +141,7 @@ pub fn access_show(
 ) -> Result<Response> {
     limit(&state, client, None)?;
     let Some(link) = auth::check_link(&state.store, &state.clock, &token)? else {
-        return Ok(invalid_link());
+        return refused(&state, &token);
     };
     let Some(name) = active_name(&state, &link.subject)? else {
         return Ok(invalid_link());
@@ -77,7 +159,38 @@ pub fn access_show(
         }
         p.hint { "Ce lien est personnel : ne le transférez pas. S'il a été perdu ou volé, l'établissement peut le verrouiller et vous en donner un nouveau." }
     };
-    Ok(public_page("Accéder à Livret", None, body).into_response())
+    Ok(no_referrer(public_page("Accéder à Livret", None, body)))
+}
+
+/// `POST /acces/:token/demande`: a tutor whose link is locked, expired or replaced asks
+/// for a new one; the request shows to the referents of their placements and to the
+/// coordinators. Then back to the link's page, which says the request was made.
+///
+/// # Errors
+/// 429 past the client's or the link's rate limit; store failure.
+#[handler]
+pub async fn access_request(
+    state: Data<&State>,
+    client: &RemoteAddr,
+    Path(token): Path<String>,
+) -> Result<Response> {
+    limit(&state, client, Some(auth::hash_secret(&token)))?;
+    if let Some(link) = auth::find_link(&state.store, &token)?
+        && let Subject::Tutor(tutor) = link.subject
+        && let Some(refusal) = link.refusal_at(state.clock.now())
+    {
+        state
+            .store
+            .insert_access_request(&AccessRequest {
+                tutor,
+                created: state.clock.now(),
+                reason: refusal.into(),
+            })
+            .await?;
+        tracing::info!("demande de nouveau lien tuteur enregistrée");
+        return Ok(no_referrer(see_other(&format!("/acces/{token}"))));
+    }
+    Ok(invalid_link())
 }
 
 /// `POST /acces/:token`: opens a session for the link's owner (replacing any session
@@ -94,7 +207,7 @@ pub async fn access_open(
 ) -> Result<Response> {
     limit(&state, client, Some(auth::hash_secret(&token)))?;
     let Some(link) = auth::check_link(&state.store, &state.clock, &token)? else {
-        return Ok(invalid_link());
+        return refused(&state, &token);
     };
     if active_name(&state, &link.subject)?.is_none() {
         return Ok(invalid_link());
@@ -113,9 +226,17 @@ pub async fn access_open(
     } else {
         link.expires
     };
-    let Some(secret) =
-        auth::open_session_with(&state.store, &state.clock, link.subject, not_after, redeem)
-            .await?
+    // A tutor's session lives only as long as the link that opened it.
+    let via = (link.kind == AccessKind::TutorAccess).then(|| auth::hash_secret(&token));
+    let Some(secret) = auth::open_session_with(
+        &state.store,
+        &state.clock,
+        link.subject,
+        not_after,
+        redeem,
+        via,
+    )
+    .await?
     else {
         return Ok(invalid_link());
     };
@@ -124,7 +245,7 @@ pub async fn access_open(
         role = link.subject.role_label(),
         "session ouverte par lien personnel"
     );
-    Ok(see_other("/"))
+    Ok(no_referrer(see_other("/")))
 }
 
 /// `POST /deconnexion`: ends the session on the server and clears the cookie.

@@ -1,17 +1,18 @@
 //! Classes (divisions), created by a coordinator (issue 3, "People and classes").
 
-use super::see_other;
+use super::staff::{invite_button, status_button};
+use super::{PlacementView, parse_id, placement_url, see_other, tutor_access};
 use crate::auth::permissions;
-use crate::domain::FieldErrors;
 use crate::domain::class_form::{CYCLE_YEARS, ClassInput, name_key, validate_class};
+use crate::domain::{FieldErrors, Subject, text};
 use crate::error::Result;
 use crate::web::State;
 use crate::web::extract::{Flash, FormData, Viewer};
-use crate::web::layout::{csrf_field, described_by, error_summary, field_error, page};
+use crate::web::layout::{count, csrf_field, described_by, error_summary, field_error, page};
 use maud::{Markup, html};
 use poem::http::StatusCode;
-use poem::web::Data;
 use poem::web::cookie::CookieJar;
+use poem::web::{Data, Path};
 use poem::{IntoResponse, Response, handler};
 
 fn class_form(
@@ -125,4 +126,100 @@ pub async fn class_create(
     }
     Flash::ClassCreated.set(jar);
     Ok(see_other("/"))
+}
+
+/// `GET /coordination/classes/:id`: one class: its students (invite, deactivate) and
+/// their placements with each one's phase (à venir / en cours / terminée) and the state
+/// of the tutor's access (issue 3, item 5).
+///
+/// # Errors
+/// 404 unless a coordinator or for an unknown class; store failure.
+#[handler]
+pub fn class_show(state: Data<&State>, viewer: Viewer, Path(id): Path<String>) -> Result<Response> {
+    permissions::coordinator_only(&viewer.subject)?;
+    let store = &state.store;
+    let class = store
+        .class(parse_id(&id)?)?
+        .ok_or(crate::error::Error::NotFound)?;
+    let today = state.clock.today();
+    let referential = store.referential(&class.diploma)?;
+    let students = store.students_of_class(class.id)?;
+    let mut placements = Vec::new();
+    for s in &students {
+        for p in store.placements_of_student(s.id)? {
+            placements.push(p);
+        }
+    }
+    placements.sort_by_key(|p| p.attention_order(today));
+    let mut rows = Vec::new();
+    for p in placements {
+        let v = PlacementView::load(store, p)?;
+        let badge = tutor_access::access_badge(&state, v.tutor.id)?;
+        rows.push((v, badge));
+    }
+    let views: Vec<&PlacementView> = rows.iter().map(|(v, _)| v).collect();
+    let requests = tutor_access::requests_notice(&state, &views)?;
+    let body = html! {
+        p.muted {
+            (class.year.label()) "\u{a0}· "
+            (referential.as_ref().map_or(class.diploma.as_str(), |r| r.short_name.as_str()))
+            "\u{a0}· " (count(students.len(), "élève", "élèves"))
+        }
+        (requests)
+        h2 { "Périodes de formation en entreprise" }
+        a.button.primary href="/coordination/stages/nouvelle" { "Nouvelle période de formation" }
+        @if rows.is_empty() {
+            p.muted { "Aucune période n'est encore enregistrée pour les élèves de cette classe." }
+        } @else {
+            ul.cards {
+                @for (v, badge) in &rows {
+                    li.card {
+                        a.card-link href=(placement_url(v.placement.id)) {
+                            strong { (v.student.name.full()) }
+                        }
+                        p {
+                            "Du " (text::date_short(v.placement.start)) " au " (text::date_short(v.placement.end))
+                            " " span.badge { span.nowrap { (v.placement.phase(today).label()) } }
+                        }
+                        p { (v.company.name) ", tuteur\u{a0}: " (v.tutor.name.full()) br;
+                            span.muted { "Référent\u{a0}: " (v.referent.name.full()) } }
+                        p { (badge) }
+                    }
+                }
+            }
+        }
+        h2 { "Élèves" }
+        a.button.secondary href="/coordination/import" { "Importer une liste d'élèves" }
+        @if students.is_empty() {
+            p.muted { "Aucun élève dans cette classe : importez la liste exportée du logiciel de vie scolaire." }
+        } @else {
+            section.card {
+                ul.people {
+                    @for s in &students {
+                        li {
+                            span {
+                                (s.name.last.to_uppercase()) " " (s.name.first)
+                                @if !s.active { " " span.muted { "(désactivé)" } }
+                                @if let Some(d) = s.birth_date { br; span.muted.small { "né(e) le " (text::date_short(d)) } }
+                            }
+                            span.person-actions {
+                                @if s.active {
+                                    a.small href=(format!("/coordination/stages/nouvelle?eleve={}", s.id)) { "Période" span.visually-hidden { " pour " (s.name.full()) } }
+                                    (invite_button(&viewer, &Subject::Student(s.id), &s.name))
+                                }
+                                (status_button(&viewer, &Subject::Student(s.id), &s.name, s.active))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(page(
+        &viewer,
+        &format!("Classe {}", class.name),
+        Some(("/", "Établissement")),
+        body,
+    )
+    .into_response())
 }

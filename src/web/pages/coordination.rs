@@ -1,7 +1,7 @@
 //! The coordinator's home: the school's staff, classes, students and placements, with
 //! what a coordinator can do so far (add staff and classes, invite people).
 
-use super::staff::invite_button;
+use super::staff::{invite_button, status_button};
 use super::{PlacementView, placement_url};
 use crate::domain::{Subject, text};
 use crate::error::Result;
@@ -31,12 +31,12 @@ pub fn coordination_home(state: &State, viewer: &Viewer) -> Result<Response> {
     for p in all {
         placements.push(PlacementView::load(store, p)?);
     }
-    let mut staff: Vec<(Subject, crate::domain::PersonName, &str)> = Vec::new();
-    for t in store.teachers()?.into_iter().filter(|t| t.active) {
-        staff.push((Subject::Teacher(t.id), t.name, "enseignant"));
+    let mut staff: Vec<(Subject, crate::domain::PersonName, &str, bool)> = Vec::new();
+    for t in store.teachers()? {
+        staff.push((Subject::Teacher(t.id), t.name, "enseignant", t.active));
     }
-    for c in store.coordinators()?.into_iter().filter(|c| c.active) {
-        staff.push((Subject::Coordinator(c.id), c.name, "coordination"));
+    for c in store.coordinators()? {
+        staff.push((Subject::Coordinator(c.id), c.name, "coordination", c.active));
     }
     let title = school
         .as_ref()
@@ -48,20 +48,27 @@ pub fn coordination_home(state: &State, viewer: &Viewer) -> Result<Response> {
                 (s.city) "\u{a0}· UAI " (s.uai)
             }
         }
+        (super::outbox::home_link(store, &viewer.subject)?)
         h2 { "Équipe pédagogique" }
         a.button.primary href="/coordination/equipe/nouveau" { "Ajouter un membre de l'équipe" }
         section.card {
             ul.people {
-                @for (subject, name, role) in &staff {
+                @for (subject, name, role, active) in &staff {
                     li {
-                        span { (name.full()) " " span.muted { "(" (role) ")" } }
-                        (invite_button(viewer, subject, name))
+                        span { (name.full()) " " span.muted { "(" (role) ")" }
+                            @if !*active { " " span.muted { "(désactivé)" } } }
+                        span.person-actions {
+                            @if *active { (invite_button(viewer, subject, name)) }
+                            (status_button(viewer, subject, name, *active))
+                        }
                     }
                 }
             }
         }
         h2 { "Classes" }
         a.button.primary href="/coordination/classes/nouvelle" { "Nouvelle classe" }
+        " " a.button.secondary href="/coordination/import" { "Importer une liste d'élèves" }
+        " " a.button.secondary href="/coordination/referentiels" { "Référentiels" }
         @if classes.is_empty() {
             p.muted { "Aucune classe n'est encore enregistrée." }
         }
@@ -78,13 +85,17 @@ pub fn coordination_home(state: &State, viewer: &Viewer) -> Result<Response> {
                         li {
                             span { (s.name.last.to_uppercase()) " " (s.name.first)
                                 @if !s.active { " " span.muted { "(désactivé)" } } }
-                            @if s.active { (invite_button(viewer, &Subject::Student(s.id), &s.name)) }
+                            span.person-actions {
+                                @if s.active { (invite_button(viewer, &Subject::Student(s.id), &s.name)) }
+                                (status_button(viewer, &Subject::Student(s.id), &s.name, s.active))
+                            }
                         }
                     }
                 }
             }
         }
         h2 { "Périodes de formation en entreprise" }
+        a.button.primary href="/coordination/stages/nouvelle" { "Nouvelle période de formation" }
         @if placements.is_empty() {
             p.muted { "Aucune période n'est encore enregistrée." }
         } @else {

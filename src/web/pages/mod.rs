@@ -5,13 +5,17 @@ pub mod access;
 pub mod classes;
 pub mod coordination;
 pub mod home;
+pub mod imports;
 pub mod logbook;
+pub mod outbox;
 pub mod placement;
+pub mod placement_form;
 pub mod referent;
 pub mod setup;
 pub mod sheets;
 pub mod staff;
 pub mod tutor;
+pub mod tutor_access;
 
 use crate::domain::{Class, Company, Placement, PlacementId, Student, Teacher, Tutor};
 use crate::error::{Error, Result};

@@ -47,6 +47,7 @@ pub fn placement_show(
     };
     let v = PlacementView::load(&state.store, p)?;
     let base = placement_url(v.placement.id);
+    let access_card = super::tutor_access::section(&state, &viewer, &v)?;
     let title = if is_student {
         "Ma période en entreprise".to_string()
     } else {
@@ -65,6 +66,9 @@ pub fn placement_show(
         }
         @if !is_student {
             p.muted { (v.class.name) }
+        }
+        @if permissions::managed_placement(&state.store, &viewer.subject, v.placement.id).is_ok() {
+            p { a.small href=(format!("{base}/modifier")) { "Modifier la période" } }
         }
         nav.actions aria-label="Suivi de la période" {
             a.tile href=(format!("{base}/journal")) {
@@ -105,6 +109,7 @@ pub fn placement_show(
                 @if let Some(t) = &v.tutor.phone { br; a href=(format!("tel:{}", t.replace(' ', ""))) { (t) } }
             }
         }
+        (access_card)
         section.card {
             h2 { "Enseignant référent" }
             p {

@@ -1,7 +1,7 @@
 //! The referent teacher's home: the students they follow, per placement, with the
 //! number of logbook entries and of sheets waiting for the tutor.
 
-use super::{PlacementView, placement_url};
+use super::{PlacementView, placement_url, tutor_access};
 use crate::domain::{SheetStatus, TeacherId, text};
 use crate::error::Result;
 use crate::web::State;
@@ -29,18 +29,27 @@ pub fn referent_home(state: &State, viewer: &Viewer, id: TeacherId) -> Result<Re
         let entries = state.store.logbook_count(p.id)?;
         rows.push((PlacementView::load(&state.store, p)?, entries, waiting));
     }
+    let views: Vec<&PlacementView> = rows.iter().map(|(v, _, _)| v).collect();
+    let requests = tutor_access::requests_notice(state, &views)?;
+    let mut badges = Vec::new();
+    for (v, _, _) in &rows {
+        badges.push(tutor_access::access_badge(state, v.tutor.id)?);
+    }
     let body = html! {
+        (requests)
+        (super::outbox::home_link(&state.store, &viewer.subject)?)
         @if rows.is_empty() {
             p { "Aucune PFMP ne vous est attribuée comme référent pour le moment." }
         }
         ul.cards {
-            @for (v, entries, waiting) in &rows {
+            @for ((v, entries, waiting), badge) in rows.iter().zip(&badges) {
                 li.card {
                     a.card-link href=(placement_url(v.placement.id)) {
                         strong { (v.student.name.full()) }
                         span.muted { " — " (v.class.name) }
                     }
                     p { (v.company.name) ", tuteur\u{a0}: " (v.tutor.name.full()) }
+                    p { (badge) }
                     p.muted {
                         "Du " (text::date_short(v.placement.start)) " au " (text::date_short(v.placement.end))
                         "\u{a0}· " span.nowrap { (v.placement.phase(today).label()) }

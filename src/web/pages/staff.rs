@@ -174,3 +174,64 @@ pub async fn invitation_create(
     )
     .into_response())
 }
+
+/// The "Désactiver" / "Réactiver" button of one student, teacher or coordinator.
+pub fn status_button(
+    viewer: &Viewer,
+    subject: &Subject,
+    name: &PersonName,
+    active: bool,
+) -> Markup {
+    if *subject == viewer.subject {
+        return html! {};
+    }
+    html! {
+        form.inline method="post" action="/coordination/personnes/statut" {
+            (csrf_field(viewer))
+            input type="hidden" name="person" value=(person_value(subject));
+            input type="hidden" name="active" value=(if active { "0" } else { "1" });
+            button.small.secondary type="submit" {
+                @if active { "Désactiver" } @else { "Réactiver" }
+                span.visually-hidden { " " (name.full()) }
+            }
+        }
+    }
+}
+
+/// `POST /coordination/personnes/statut`: deactivates (`active=0`) or reactivates
+/// (`active=1`) a student, teacher or coordinator. Deactivating ends their sessions at
+/// once and makes their links and invitations open nothing (issue 3). A coordinator
+/// cannot deactivate themself (the school would risk having nobody left to manage it).
+///
+/// # Errors
+/// 404 unless a coordinator, for an unknown person or for oneself; 403 without a valid
+/// anti-CSRF token; store failure.
+#[handler]
+pub async fn person_status_update(
+    state: Data<&State>,
+    viewer: Viewer,
+    jar: &CookieJar,
+    form: FormData,
+) -> Result<Response> {
+    permissions::coordinator_only(&viewer.subject)?;
+    viewer.check_csrf(&form)?;
+    let subject = parse_person(form.get("person")).ok_or(Error::NotFound)?;
+    if subject == viewer.subject {
+        return Err(Error::NotFound);
+    }
+    let active = match form.get("active") {
+        "1" => true,
+        "0" => false,
+        _ => return Err(Error::BadRequest("statut inconnu".into())),
+    };
+    if !state.store.set_person_active(&subject, active).await? {
+        return Err(Error::NotFound);
+    }
+    tracing::info!(role = subject.role_label(), active, "compte (dés)activé");
+    if active {
+        Flash::PersonReactivated.set(jar);
+    } else {
+        Flash::PersonDeactivated.set(jar);
+    }
+    Ok(see_other("/"))
+}

@@ -662,12 +662,7 @@ async fn coordinator_sees_classes_students_and_placements() {
         "1MELEC",
         "Première",
         "5 élèves",
-        "FERRAND Maël",
-        "N'DIAYE Éloïse",
-        "LEFÈVRE François",
-        "BENOÎT Anaïs",
-        "GIRARD Yanis",
-        "Périodes de formation en entreprise",
+        "Périodes en cours et à venir",
         "Électricité Générale du Val",
         "Domotique & Réseaux Atlantique",
         "Hélène Caillé",
@@ -676,18 +671,57 @@ async fn coordinator_sees_classes_students_and_placements() {
         "Odile Marchand",
         "02/03/2026 – 27/03/2026",
         "30/03/2026 – 24/04/2026",
+        "Accès tuteur : aucun accès",
     ]);
+    // The students are on the class page, with every placement of the class.
     let body = &home.body;
+    let class_url = format!(
+        "/coordination/classes/{}",
+        app.state.store.student(w.mael).unwrap().unwrap().class
+    );
+    assert!(
+        body.contains(&format!("href=\"{class_url}\"")),
+        "the home links to the class"
+    );
+    let class = coord.get(&class_url).await;
+    class.expect(200).shows(&[
+        "Classe 1MELEC",
+        "FERRAND Maël",
+        "N'DIAYE Éloïse",
+        "LEFÈVRE François",
+        "BENOÎT Anaïs",
+        "GIRARD Yanis",
+        "en cours",
+        "à venir",
+        "Accès tuteur : aucun accès",
+    ]);
+    app.link(Subject::Tutor(w.helene)).await;
+    coord
+        .get(&class_url)
+        .await
+        .shows(&["Accès tuteur : actif jusqu'au 11/09/2026"]);
     let tbody = &body[body.find("<tbody>").unwrap()..body.find("</tbody>").unwrap()];
     assert_eq!(tbody.matches("<tr>").count(), 4, "one row per placement");
     for p in [w.p_mael, w.p_eloise, w.p_francois, w.p_yanis] {
         assert!(tbody.contains(&format!("href=\"{}\"", stage(p))), "{p}");
+        assert!(
+            class.body.contains(&format!("href=\"{}\"", stage(p))),
+            "{p}"
+        );
         coord.get(&stage(p)).await.expect(200);
         coord
             .get(&format!("{}/journal", stage(p)))
             .await
             .expect(200);
         coord.get(&format!("{}/fiches", stage(p))).await.expect(200);
+    }
+    // Other roles never see a class page.
+    for other in [
+        app.teacher(w.referent).await,
+        app.student(w.mael).await,
+        app.tutor(w.helene).await,
+    ] {
+        other.get(&class_url).await.expect(404);
     }
     // Read-only, and drafts stay the student's.
     let base = stage(w.p_mael);

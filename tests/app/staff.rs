@@ -168,9 +168,13 @@ async fn deactivating_an_account_ends_its_sessions_at_once() {
     let link = app.link(Subject::Student(w.mael)).await;
     mael.get(&stage(w.p_mael)).await.expect(200);
     let coordinator = app.coordinator().await;
-    let home = coordinator.get("/").await;
-    home.expect(200).shows(&["Désactiver"]);
-    let csrf = home.csrf();
+    let class_url = format!(
+        "/coordination/classes/{}",
+        app.state.store.student(w.mael).unwrap().unwrap().class
+    );
+    let page = coordinator.get(&class_url).await;
+    page.expect(200).shows(&["Désactiver"]);
+    let csrf = page.csrf();
     let person = format!("eleve:{}", w.mael);
 
     // Only a coordinator, with the anti-CSRF token.
@@ -201,7 +205,7 @@ async fn deactivating_an_account_ends_its_sessions_at_once() {
             &[("_csrf", &csrf), ("person", &person), ("active", "0")],
         )
         .await
-        .expect_redirect("/");
+        .expect_redirect(&class_url);
     mael.get(&stage(w.p_mael)).await.expect(401);
     assert!(
         app.state
@@ -212,9 +216,9 @@ async fn deactivating_an_account_ends_its_sessions_at_once() {
     );
     app.browser().get(&link).await.expect(404);
     coordinator
-        .get("/")
+        .get(&class_url)
         .await
-        .shows(&["Compte désactivé", "Réactiver"]);
+        .shows(&["Compte désactivé", "(désactivé)", "Réactiver"]);
 
     // Reactivated: a new link signs in again.
     coordinator
@@ -223,7 +227,7 @@ async fn deactivating_an_account_ends_its_sessions_at_once() {
             &[("_csrf", &csrf), ("person", &person), ("active", "1")],
         )
         .await
-        .expect_redirect("/");
+        .expect_redirect(&class_url);
     let mut again = app.browser();
     again
         .sign_in_with(&app.link(Subject::Student(w.mael)).await)

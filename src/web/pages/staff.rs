@@ -233,5 +233,12 @@ pub async fn person_status_update(
     } else {
         Flash::PersonDeactivated.set(jar);
     }
-    Ok(see_other("/"))
+    // Back to where the button was: a student's class page, or the home for staff.
+    let back = match subject {
+        Subject::Student(id) => state.store.student(id)?.map_or("/".to_string(), |s| {
+            format!("/coordination/classes/{}", s.class)
+        }),
+        _ => "/".to_string(),
+    };
+    Ok(see_other(&back))
 }

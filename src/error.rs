@@ -87,7 +87,7 @@ impl Error {
             ),
             Error::PayloadTooLarge => (
                 "Envoi trop volumineux",
-                "Le texte envoyé dépasse la taille autorisée. Raccourcissez-le puis renvoyez-le.",
+                "Ce que vous avez envoyé dépasse la taille autorisée (texte trop long ou fichier trop gros). Raccourcissez-le puis renvoyez-le.",
             ),
             Error::BadRequest(_) => (
                 "Requête invalide",

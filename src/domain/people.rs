@@ -91,9 +91,11 @@ impl PersonName {
         format!("{} {}", self.first, self.last)
     }
 
-    /// "NOM Prénom", the form of class lists, sorted by surname.
+    /// Sort key of class lists: by surname then first name, with case, accents and
+    /// punctuation ignored (so "Çelik" sorts with the C, "N'Diaye" with "Ndiaye").
     pub fn sort_key(&self) -> String {
-        format!("{} {}", self.last.to_lowercase(), self.first.to_lowercase())
+        let fold = super::class_list::fold;
+        format!("{}\u{0}{}", fold(&self.last), fold(&self.first))
     }
 }
 
@@ -212,5 +214,33 @@ impl Subject {
         out[0] = tag;
         out[1..].copy_from_slice(id);
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PersonName;
+
+    #[test]
+    fn class_lists_sort_by_surname_ignoring_accents_and_case() {
+        let mut names = vec![
+            PersonName::new("Ali", "Çelik"),
+            PersonName::new("Éloïse", "N'Diaye"),
+            PersonName::new("Zoé", "Benoît"),
+            PersonName::new("Anaïs", "Benoît"),
+            PersonName::new("Paul", "durand"),
+        ];
+        names.sort_by_key(PersonName::sort_key);
+        let order: Vec<String> = names.iter().map(PersonName::full).collect();
+        assert_eq!(
+            order,
+            [
+                "Anaïs Benoît",
+                "Zoé Benoît",
+                "Ali Çelik",
+                "Paul durand",
+                "Éloïse N'Diaye"
+            ]
+        );
     }
 }

@@ -380,3 +380,49 @@ async fn the_referent_sees_when_the_access_was_issued_sent_and_last_used() {
     let card = access_card(&referent.get(&stage(w.p_mael)).await);
     assert!(card.contains("à 15 h 30"), "{card}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_referent_sends_the_access_by_smtp_and_the_link_in_the_mail_opens_the_space() {
+    let sink = crate::smtp_sink::SmtpSink::start().await;
+    let app = App::start_with_smtp(&sink.url()).await;
+    let w = &app.w;
+    let referent = app.teacher(w.referent).await;
+    let action = format!("{}/acces-tuteur", stage(w.p_mael));
+    post_from(&referent, &stage(w.p_mael), &action)
+        .await
+        .expect_redirect(&format!("{}#acces-tuteur", stage(w.p_mael)));
+    let page = referent.get(&stage(w.p_mael)).await;
+    page.shows(&["le courriel est parti"]);
+    let card = access_card(&page);
+    assert!(
+        card.contains("par courriel le mercredi 11 mars 2026 à 10 h 30"),
+        "{card}"
+    );
+    assert!(card.contains("vendredi 11 septembre 2026"), "{card}");
+    assert!(app.state.store.outbox().unwrap().is_empty());
+
+    let got = sink.wait_for(1).await;
+    assert_eq!(
+        got[0].to,
+        vec!["helene.caille@egv-demo.invalid".to_string()]
+    );
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&got[0].data)
+        .expect("a readable message");
+    let text = parsed.body_text(0).unwrap().to_string();
+    assert!(text.contains("11 septembre 2026"), "{text}");
+    let link = text
+        .lines()
+        .map(str::trim)
+        .find(|l| l.contains("/acces/"))
+        .expect("the link in the e-mail")
+        .to_string();
+    assert!(link.starts_with(&app.base), "{link}");
+    let path = link.strip_prefix(&app.base).unwrap();
+    let mut tutor = app.browser();
+    tutor.sign_in_with(path).await;
+    tutor.get("/").await.expect(200).shows(&["Maël Ferrand"]);
+    // The referent now sees the first use.
+    let card = access_card(&referent.get(&stage(w.p_mael)).await);
+    assert!(!card.contains("jamais"), "{card}");
+}

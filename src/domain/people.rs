@@ -223,7 +223,7 @@ mod tests {
 
     #[test]
     fn class_lists_sort_by_surname_ignoring_accents_and_case() {
-        let mut names = vec![
+        let mut names = [
             PersonName::new("Ali", "Çelik"),
             PersonName::new("Éloïse", "N'Diaye"),
             PersonName::new("Zoé", "Benoît"),

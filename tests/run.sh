@@ -10,7 +10,7 @@
 #   cargo clippy --all-targets --locked -- -D warnings
 #   cargo test --locked                       (unit + integration tests)
 #   cargo build --release --locked
-#   the real-browser test (headless Chromium, 390×844) against the release binary
+#   the real-browser tests (headless Chromium, 390×844) against the release binary
 #
 # As root (CI) it installs system packages with apt-get; as another user it uses sudo
 # when available and otherwise stops, saying which package to install. A missing browser
@@ -134,3 +134,8 @@ section "Browser test: student writes, tutor reads (Chromium, 390×844)"
 LIVRET_BIN="$REPO/target/release/livret" CHROMIUM_PATH="$CHROMIUM" \
   node "$BROWSER_DIR/student_logbook.mjs"
 echo "Screenshots: $BROWSER_DIR/artifacts/student-logbook.png, $BROWSER_DIR/artifacts/tutor-logbook.png"
+
+section "Browser test: school set up from scratch, tutor opens her link (Chromium, 390×844)"
+LIVRET_BIN="$REPO/target/release/livret" CHROMIUM_PATH="$CHROMIUM" \
+  node "$BROWSER_DIR/school_setup.mjs"
+echo "Screenshots: $BROWSER_DIR/artifacts/{setup-form,import-preview,placement-form,placement-access,outbox-message,outbox-letter,tutor-home,tutor-link-locked}.png"

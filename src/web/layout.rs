@@ -15,7 +15,6 @@ fn head(title: &str) -> Markup {
             meta charset="utf-8";
             meta name="viewport" content="width=device-width, initial-scale=1";
             meta name="theme-color" content="#1d4e89";
-            meta name="referrer" content="same-origin";
             title { (title) " — Livret" }
             link rel="stylesheet" href=(assets::url("app.css"));
             link rel="icon" href=(assets::url("livret.svg")) type="image/svg+xml";

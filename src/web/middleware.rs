@@ -34,10 +34,13 @@ pub struct Guard {
     pub max_body_bytes: usize,
 }
 
+/// Paths whose next segment is a secret (a personal link, the installation link).
+pub const SECRET_PREFIXES: [&str; 2] = ["/acces/", "/installation/"];
+
 /// The path as it may appear in logs: the secret of a personal or installation link is
 /// replaced by `…` (issue 3: "the token never appears in logs").
 pub fn loggable_path(path: &str) -> String {
-    for prefix in ["/acces/", "/installation/"] {
+    for prefix in SECRET_PREFIXES {
         if let Some(rest) = path.strip_prefix(prefix) {
             let tail = rest.find('/').map_or("", |i| &rest[i..]);
             return format!("{prefix}…{tail}");
@@ -84,6 +87,9 @@ fn same_origin(req: &Request, guard: &Guard) -> bool {
 /// announced larger than the limit (413), then adds the security headers.
 pub async fn guard<E: Endpoint>(next: E, req: Request, guard: Guard) -> poem::Result<Response> {
     let changes_state = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let carries_secret = SECRET_PREFIXES
+        .iter()
+        .any(|p| req.uri().path().starts_with(p));
     let mut resp = if changes_state && !same_origin(&req, &guard) {
         let header = |name| {
             req.headers()
@@ -121,10 +127,14 @@ pub async fn guard<E: Endpoint>(next: E, req: Request, guard: Guard) -> poem::Re
         }
     };
     let h = resp.headers_mut();
-    // A page may ask for a stricter policy (the personal-link pages send no-referrer).
-    if !h.contains_key("referrer-policy") {
-        h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
-    }
+    // Pages whose URL holds a secret (personal links, the installation link) send no
+    // Referer at all, so the secret never reaches a log through one (issue 3).
+    let referrer = if carries_secret {
+        "no-referrer"
+    } else {
+        "same-origin"
+    };
+    h.insert("referrer-policy", HeaderValue::from_static(referrer));
     for (name, value) in [
         ("content-security-policy", CSP),
         ("x-content-type-options", "nosniff"),

@@ -35,25 +35,17 @@ pub fn limit(state: &State, client: &RemoteAddr, account: Option<[u8; 32]>) -> R
     Ok(())
 }
 
-/// Every answer under `/acces/` carries `Referrer-Policy: no-referrer`, so the token in
-/// the URL never leaks to another site through the Referer header (issue 3).
-fn no_referrer(resp: impl IntoResponse) -> Response {
-    resp.with_header("referrer-policy", "no-referrer")
-        .into_response()
-}
-
 fn invalid_link() -> Response {
-    no_referrer(
-        public_page(
-            "Lien non valable",
-            None,
-            html! {
-                p { "Ce lien d'accès n'est pas ou plus valable : il a peut-être expiré, été verrouillé ou remplacé par un nouveau lien." }
-                p { "Demandez un nouveau lien à l'enseignant référent ou à l'équipe pédagogique de l'établissement." }
-            },
-        )
-        .with_status(StatusCode::NOT_FOUND),
+    public_page(
+        "Lien non valable",
+        None,
+        html! {
+            p { "Ce lien d'accès n'est pas ou plus valable : il a peut-être expiré, été verrouillé ou remplacé par un nouveau lien." }
+            p { "Demandez un nouveau lien à l'enseignant référent ou à l'équipe pédagogique de l'établissement." }
+        },
     )
+    .with_status(StatusCode::NOT_FOUND)
+    .into_response()
 }
 
 /// The page of a tutor link that opens nothing: what happened, whom to ask, and a button
@@ -111,9 +103,9 @@ fn refused_tutor_link(
         LinkRefusal::Expired => "Accès expiré",
         LinkRefusal::Superseded => "Lien remplacé",
     };
-    Ok(no_referrer(
-        public_page(title, None, body).with_status(StatusCode::GONE),
-    ))
+    Ok(public_page(title, None, body)
+        .with_status(StatusCode::GONE)
+        .into_response())
 }
 
 /// What to show for a link that opens nothing: the tutor's page with a request button,
@@ -159,7 +151,7 @@ pub fn access_show(
         }
         p.hint { "Ce lien est personnel : ne le transférez pas. S'il a été perdu ou volé, l'établissement peut le verrouiller et vous en donner un nouveau." }
     };
-    Ok(no_referrer(public_page("Accéder à Livret", None, body)))
+    Ok(public_page("Accéder à Livret", None, body).into_response())
 }
 
 /// `POST /acces/:token/demande`: a tutor whose link is locked, expired or replaced asks
@@ -188,7 +180,7 @@ pub async fn access_request(
             })
             .await?;
         tracing::info!("demande de nouveau lien tuteur enregistrée");
-        return Ok(no_referrer(see_other(&format!("/acces/{token}"))));
+        return Ok(see_other(&format!("/acces/{token}")));
     }
     Ok(invalid_link())
 }
@@ -245,7 +237,7 @@ pub async fn access_open(
         role = link.subject.role_label(),
         "session ouverte par lien personnel"
     );
-    Ok(no_referrer(see_other("/")))
+    Ok(see_other("/"))
 }
 
 /// `POST /deconnexion`: ends the session on the server and clears the cookie.

@@ -68,6 +68,10 @@ pub struct Mailer {
     from: Mailbox,
     /// `scheme://host:port`, for logs and reasons (never the password).
     server: String,
+    /// The password as it may show up in a server's reply (as typed, percent-decoded,
+    /// and base64-encoded as AUTH PLAIN and LOGIN send it), blanked out of every
+    /// logged error. Never shown, not even by `Debug`.
+    secrets: Vec<String>,
 }
 
 impl std::fmt::Debug for Mailer {
@@ -112,7 +116,15 @@ impl Mailer {
             transport,
             from,
             server,
+            secrets: secrets_of(url.expose()),
         }))
+    }
+
+    /// `text` with every form of the password blanked out (for logs).
+    fn redact(&self, text: &str) -> String {
+        self.secrets.iter().fold(text.to_string(), |t, secret| {
+            t.replace(secret.as_str(), "•••")
+        })
     }
 
     /// The server, as `scheme://host:port` (no user, no password).
@@ -159,34 +171,157 @@ impl Mailer {
         let failure = match result {
             Ok(Ok(_)) => return Ok(()),
             Ok(Err(e)) => {
-                tracing::warn!(server = %self.server, error = %e, "envoi par SMTP impossible : le message va dans les messages à remettre");
-                if e.is_timeout() {
-                    "n'a pas répondu à temps".to_string()
-                } else if e.is_permanent() {
-                    match e.status() {
-                        Some(code) => format!("a refusé le message (code {code})"),
-                        None => "a refusé le message".to_string(),
-                    }
-                } else if e.is_transient() {
-                    match e.status() {
-                        Some(code) => format!("est momentanément indisponible (code {code})"),
-                        None => "est momentanément indisponible".to_string(),
-                    }
-                } else if e.is_tls() {
-                    "n'a pas pu établir de connexion chiffrée".to_string()
-                } else {
-                    "est injoignable".to_string()
-                }
+                let failure = SmtpFailure::of(&e);
+                tracing::warn!(
+                    server = %self.server,
+                    error = %self.redact(&error_chain(&e)),
+                    "envoi par SMTP impossible : le message va dans les messages à remettre"
+                );
+                failure
             }
             Err(_) => {
                 tracing::warn!(server = %self.server, "envoi par SMTP sans réponse en {} s : le message va dans les messages à remettre", SMTP_TIMEOUT.as_secs());
-                "n'a pas répondu à temps".to_string()
+                SmtpFailure::Timeout
             }
         };
         Err(format!(
-            "l'envoi a échoué : le serveur de messagerie ({}) {failure}",
-            self.server
+            "l'envoi a échoué : le serveur de messagerie ({}) {}",
+            self.server,
+            failure.french()
         ))
+    }
+}
+
+/// The forms of the password of an SMTP URL that a server's reply could quote: as
+/// written in the URL, percent-decoded, and base64-encoded the way AUTH PLAIN
+/// (`\0user\0password`) and AUTH LOGIN (`password`) send it (RFC 4616, and the LOGIN
+/// draft). Empty when the URL has no password.
+fn secrets_of(url: &str) -> Vec<String> {
+    use base64::Engine;
+    let Ok(url) = url::Url::parse(url) else {
+        return Vec::new();
+    };
+    let Some(raw) = url.password().filter(|p| !p.is_empty()) else {
+        return Vec::new();
+    };
+    let decode = |s: &str| {
+        url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+            .next()
+            .map_or_else(|| s.to_string(), |(_, v)| v.into_owned())
+    };
+    let (user, password) = (decode(url.username()), decode(raw));
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut secrets = vec![
+        raw.to_string(),
+        password.clone(),
+        b64.encode(format!("\0{user}\0{password}")),
+        b64.encode(&password),
+    ];
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    secrets.dedup();
+    secrets
+}
+
+/// An error and its sources, one after the other (lettre puts the server's reply in
+/// a source).
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(" : ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}
+
+/// Why an SMTP exchange failed, as far as the person handing the message over needs
+/// to know: the server could not be reached, or it answered and refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SmtpFailure {
+    /// No answer within [`SMTP_TIMEOUT`].
+    Timeout,
+    /// No connection (refused, unknown host, network down, connection cut).
+    Unreachable,
+    /// The TLS handshake failed.
+    Tls,
+    /// Credentials are configured but the server offers no authentication mechanism
+    /// lettre can use (often: a plain connection where the server only offers AUTH
+    /// once encrypted).
+    NoAuthMechanism,
+    /// The server wants authentication and none was given (530, RFC 4954).
+    AuthRequired(u16),
+    /// The server refused the user name or password (535), the mechanism (534) or
+    /// authenticating without encryption (538) (RFC 4954).
+    AuthRefused(u16),
+    /// Any other 5xx: the message (or its sender or recipient) was refused.
+    MessageRefused(Option<u16>),
+    /// A 4xx: try again later.
+    Unavailable(Option<u16>),
+    /// The server answered something lettre could not read, or the exchange could
+    /// not go on (for example a feature the message needs is missing).
+    Protocol,
+}
+
+impl SmtpFailure {
+    fn of(e: &lettre::transport::smtp::Error) -> SmtpFailure {
+        let code = e.status().map(u16::from);
+        if e.is_timeout() {
+            SmtpFailure::Timeout
+        } else if e.is_permanent() {
+            match code {
+                Some(530) => SmtpFailure::AuthRequired(530),
+                Some(c @ (534 | 535 | 538)) => SmtpFailure::AuthRefused(c),
+                _ => SmtpFailure::MessageRefused(code),
+            }
+        } else if e.is_transient() {
+            SmtpFailure::Unavailable(code)
+        } else if e.is_tls() {
+            SmtpFailure::Tls
+        } else if e.is_client() {
+            // lettre says so in words only: "No compatible authentication mechanism
+            // was found".
+            if error_chain(e).to_lowercase().contains("authentication") {
+                SmtpFailure::NoAuthMechanism
+            } else {
+                SmtpFailure::Protocol
+            }
+        } else if e.is_response() {
+            SmtpFailure::Protocol
+        } else {
+            SmtpFailure::Unreachable
+        }
+    }
+
+    /// The end of "le serveur de messagerie (…) …", in French, for the people who
+    /// hand the message over (who then know whether to wait or to call the
+    /// administrator).
+    fn french(self) -> String {
+        let code = |c: Option<u16>| c.map_or(String::new(), |c| format!(" (code {c})"));
+        match self {
+            SmtpFailure::Timeout => "n'a pas répondu à temps".into(),
+            SmtpFailure::Unreachable => "est injoignable".into(),
+            SmtpFailure::Tls => "n'a pas pu établir de connexion chiffrée".into(),
+            SmtpFailure::NoAuthMechanism => {
+                "ne propose pas d'identification utilisable sur cette connexion, alors que LIVRET_SMTP_URL donne un mot de passe : l'administrateur doit vérifier son port et son chiffrement (smtps:// sur le port 465, ?tls=required sur le port 587)".into()
+            }
+            SmtpFailure::AuthRequired(c) => format!(
+                "a refusé le message sans identification (code {c}) : l'administrateur doit indiquer un nom d'utilisateur et un mot de passe dans LIVRET_SMTP_URL"
+            ),
+            SmtpFailure::AuthRefused(c) => format!(
+                "a refusé l'identification de Livret (code {c}) : l'administrateur doit vérifier le nom d'utilisateur, le mot de passe et le chiffrement de LIVRET_SMTP_URL"
+            ),
+            SmtpFailure::MessageRefused(c) => format!("a refusé le message{}", code(c)),
+            SmtpFailure::Unavailable(c) => {
+                format!("est momentanément indisponible{}", code(c))
+            }
+            SmtpFailure::Protocol => {
+                "a répondu d'une façon que Livret ne comprend pas : l'envoi n'a pas pu se faire".into()
+            }
+        }
     }
 }
 
@@ -324,8 +459,8 @@ pub fn tutor_access_mail(
         to: tutor.email.clone().unwrap_or_default(),
         to_name: tutor.name.full(),
         subject: format!(
-            "Votre accès au suivi de stage de {} — {}",
-            student.name.full(),
+            "Votre accès au suivi de stage {} — {}",
+            text::de(&student.name.full()),
             school.name
         ),
         text,
@@ -409,6 +544,73 @@ mod tests {
     }
 
     #[test]
+    fn a_refusal_is_not_told_as_an_unreachable_server() {
+        let all = [
+            SmtpFailure::Timeout,
+            SmtpFailure::Unreachable,
+            SmtpFailure::Tls,
+            SmtpFailure::NoAuthMechanism,
+            SmtpFailure::AuthRequired(530),
+            SmtpFailure::AuthRefused(535),
+            SmtpFailure::MessageRefused(Some(550)),
+            SmtpFailure::Unavailable(Some(421)),
+            SmtpFailure::Protocol,
+        ];
+        for f in all {
+            let said = f.french();
+            let unreachable = said.contains("injoignable") || said.contains("répondu à temps");
+            assert_eq!(
+                unreachable,
+                matches!(f, SmtpFailure::Timeout | SmtpFailure::Unreachable),
+                "{f:?}: {said}"
+            );
+        }
+        assert!(
+            SmtpFailure::AuthRefused(535)
+                .french()
+                .contains("identification")
+        );
+        assert!(SmtpFailure::AuthRefused(535).french().contains("code 535"));
+        assert!(
+            SmtpFailure::NoAuthMechanism
+                .french()
+                .contains("identification")
+        );
+        assert_eq!(
+            SmtpFailure::MessageRefused(Some(550)).french(),
+            "a refusé le message (code 550)"
+        );
+    }
+
+    #[tokio::test]
+    async fn every_form_of_the_password_is_blanked_out_of_logs() {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let from = Some("livret@lycee.example");
+        let m = Mailer::from_config(&config(
+            Some("smtp://livret%40lycee.example:p%40ss+w0rd@127.0.0.1:2525"),
+            from,
+        ))
+        .unwrap()
+        .unwrap();
+        let plain = b64.encode("\0livret@lycee.example\0p@ss+w0rd");
+        let login = b64.encode("p@ss+w0rd");
+        let reply =
+            format!("535 5.7.8 refusé : p@ss+w0rd p%40ss+w0rd AUTH PLAIN {plain} / LOGIN {login}");
+        let logged = m.redact(&reply);
+        for secret in ["p@ss+w0rd", "p%40ss+w0rd", plain.as_str(), login.as_str()] {
+            assert!(!logged.contains(secret), "{secret} in {logged}");
+        }
+        assert!(logged.starts_with("535 5.7.8 refusé"), "{logged}");
+        assert!(!format!("{m:?}").contains("w0rd"));
+        // Without a password there is nothing to blank out.
+        let m = Mailer::from_config(&config(Some("smtp://127.0.0.1:2525"), from))
+            .unwrap()
+            .unwrap();
+        assert_eq!(m.redact("550 non"), "550 non");
+    }
+
+    #[test]
     fn the_tutor_access_mail_says_what_the_spec_letter_says() {
         let school = School {
             id: SchoolId::new(),
@@ -445,7 +647,10 @@ mod tests {
         let m = tutor_access_mail(&school, &student, &tutor, &referent, link, until);
         assert_eq!(m.to, "helene@example.fr");
         assert_eq!(m.to_name, "Hélène Caillé");
-        assert!(m.subject.contains("Éloïse N'Diaye"));
+        assert_eq!(
+            m.subject,
+            "Votre accès au suivi de stage d'Éloïse N'Diaye — Lycée Jules-Verne"
+        );
         for needle in [
             "Bonjour Hélène Caillé,",
             "Éloïse N'DIAYE",

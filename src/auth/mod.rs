@@ -97,6 +97,7 @@ pub async fn issue_link_with_token(
         expires,
         locked: false,
         sent: None,
+        handed_over: None,
         last_used: None,
         superseded: false,
     };
@@ -169,6 +170,7 @@ pub async fn issue_invitation(
             .unwrap_or(Timestamp::MAX),
         locked: false,
         sent: None,
+        handed_over: None,
         last_used: None,
         superseded: false,
     };

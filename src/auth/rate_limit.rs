@@ -10,10 +10,13 @@ use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::time::Duration;
 
-/// Requests to `/acces/…` (GET or POST) one client address may make: a burst of 30,
-/// then one every 2 seconds.
-const PER_CLIENT_BURST: u32 = 30;
-const PER_CLIENT_PERIOD: Duration = Duration::from_secs(2);
+/// Requests to `/acces/…` and `/installation/…` (GET or POST) one client address may
+/// make: a burst of 300, then five a second. A whole class signing in at once from the
+/// school's network shares one public address (and, until `--trust-proxy` exists, so
+/// does everyone behind a reverse proxy): 30 students × (GET + POST + redirects) must
+/// pass; hammering does not.
+const PER_CLIENT_BURST: u32 = 300;
+const PER_CLIENT_PERIOD: Duration = Duration::from_millis(200);
 /// Sign-ins (POSTs) with one account's link: a burst of 10, then one a minute.
 const PER_ACCOUNT_BURST: u32 = 10;
 const PER_ACCOUNT_PERIOD: Duration = Duration::from_secs(60);

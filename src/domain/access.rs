@@ -32,8 +32,9 @@ impl AccessKind {
 /// A link token's record (the glossary's `TutorAccess` when `kind` is
 /// [`AccessKind::TutorAccess`]), stored under the SHA-256 of the token.
 ///
-/// Record version 2 added `sent`, `last_used` and `superseded` (issue 3: the referent
-/// sees when the access was issued, sent and last used; a replaced link says so);
+/// Record version 2 added `sent`, `handed_over`, `last_used` and `superseded` (issue 3:
+/// the referent sees when the access was issued, sent and last used; a replaced link
+/// says so);
 /// version 1 is read through [`AccessTokenV1`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessToken {
@@ -50,6 +51,9 @@ pub struct AccessToken {
     /// When the e-mail carrying it was accepted by the SMTP server (`None`: not sent by
     /// e-mail, for example waiting in the outbox or handed over on paper).
     pub sent: Option<Timestamp>,
+    /// When the outbox message carrying it was marked as handed over (no SMTP: the link
+    /// was copied or the letter printed and given).
+    pub handed_over: Option<Timestamp>,
     /// When it last opened a session or served a request of a session it opened
     /// (updated at most hourly).
     pub last_used: Option<Timestamp>,
@@ -115,6 +119,7 @@ impl From<AccessTokenV1> for AccessToken {
             expires: v1.expires,
             locked: v1.locked,
             sent: None,
+            handed_over: None,
             last_used: None,
             superseded: false,
         }

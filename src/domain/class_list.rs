@@ -26,6 +26,11 @@ use std::collections::HashMap;
 /// Longest first name or surname accepted, in characters.
 pub const NAME_MAX_CHARS: usize = 100;
 
+/// Earliest plausible date of birth (1 January 1920): an earlier one in a class list
+/// is a typing error (issue 3 review: "01/01/1890" was accepted). So is a date after
+/// the day of the import.
+pub const EARLIEST_BIRTH_DATE: Date = Date::constant(1920, 1, 1);
+
 /// What a refused file's message ends with: the accepted encodings and how to get one.
 const REEXPORT_HINT: &str = "Livret lit les fichiers CSV en UTF-8 (avec ou sans BOM) ou en \
 Windows-1252 (le « CSV (séparateur : point-virgule) » d'Excel). Enregistrez le fichier en \
@@ -851,6 +856,10 @@ pub struct StudentUpdate {
     pub after: Student,
     /// The fields that differ, in [`Column::ALL`] order (never empty).
     pub changed: Vec<Column>,
+    /// True when the surname or first name changes beyond case, accents and
+    /// punctuation (compared by [`fold`]): only a line matched by its INE can do that,
+    /// and the preview flags it so that the coordinator checks the INE.
+    pub name_changed: bool,
 }
 
 /// A line that matches a student whom it would not change.
@@ -920,13 +929,50 @@ impl Identity {
                 _ => true,
             }
     }
+
+    /// Same folded names and the same known birth date, but two different INEs: the
+    /// same person with a mistyped INE far more often than a namesake twin.
+    fn same_but_other_ine(&self, other: &Identity) -> bool {
+        self.last == other.last
+            && self.first == other.first
+            && self.birth_date.is_some()
+            && self.birth_date == other.birth_date
+            && matches!((&self.ine, &other.ine), (Some(a), Some(b)) if a != b)
+    }
 }
 
-/// Compares a class list with the school's students and classes.
+/// True when two surnames share a word once [`fold`]ed ("Benali" and "Benali-Durand",
+/// "Le Goff" and "LEGOFF"): a surname changed this way is still recognisable.
+fn share_a_surname(a: &str, b: &str) -> bool {
+    let words = |name: &str| -> Vec<String> {
+        name.split(|c: char| !c.is_alphanumeric())
+            .map(fold)
+            .filter(|w| !w.is_empty())
+            .collect()
+    };
+    let (wa, wb) = (words(a), words(b));
+    fold(a) == fold(b) || wa.iter().any(|w| wb.contains(w))
+}
+
+/// "FERRAND Maël, né(e) le 14/03/2009" (or "…, date de naissance inconnue"): a stored
+/// student as the preview's messages name them.
+fn described(s: &Student) -> String {
+    let born = s.birth_date.map_or_else(
+        || "date de naissance inconnue".to_string(),
+        |d| format!("né(e) le {}", text::date_short(d)),
+    );
+    format!("{} {}, {born}", s.name.last, s.name.first)
+}
+
+/// Compares a class list with the school's students and classes, on `today` (the
+/// school's date, from the clock: it bounds the plausible birth dates).
 ///
 /// Each valid row, in file order:
+/// - is rejected when its birth date is after `today` or before
+///   [`EARLIEST_BIRTH_DATE`];
 /// - is rejected as a duplicate when an earlier accepted row is the same person
-///   (see below), naming that line;
+///   (see below), or has the same names and birth date with another INE, naming that
+///   line;
 /// - takes its class from its division name, matched exactly, else ignoring case,
 ///   accents and spaces; an unknown or ambiguous name rejects the line (the unknown
 ///   ones are also listed in [`ImportPreview::unknown_classes`]); with no division,
@@ -936,6 +982,13 @@ impl Identity {
 ///   otherwise by surname, first name and birth date compared by [`fold`] (a missing
 ///   birth date on either side matches any; of several matches, a single one with the
 ///   same known birth date wins, otherwise the line is rejected as ambiguous);
+/// - when it matches by INE but its surname shares no word with the stored one and its
+///   birth date does not confirm the match (absent or different), is rejected: the INE
+///   is most likely mistyped. A lesser name change by INE is kept (names get
+///   corrected; the INE is the identity) and flagged ([`StudentUpdate::name_changed`]);
+/// - when it matches nobody but a stored student has the same names and birth date
+///   with another INE, is rejected rather than creating a second record of that
+///   student (issue 3 review);
 /// - is rejected when that student was already matched by an earlier line;
 /// - becomes an update of the fields it changes (an empty cell never erases a stored
 ///   value), an unchanged line, or a creation.
@@ -947,6 +1000,7 @@ pub fn preview(
     existing: &[Student],
     classes: &[Class],
     default_class: Option<ClassId>,
+    today: Date,
 ) -> ImportPreview {
     let mut out = ImportPreview {
         rejected: list.rejected.clone(),
@@ -979,11 +1033,42 @@ pub fn preview(
                 reason,
             });
         };
+        if let Some(born) = row.birth_date
+            && !(EARLIEST_BIRTH_DATE..=today).contains(&born)
+        {
+            let why = if born > today {
+                "elle est dans le futur"
+            } else {
+                "elle est antérieure à 1920"
+            };
+            reject(
+                &mut out,
+                format!(
+                    "Date de naissance invraisemblable ({}) : {why}. Corrigez-la ou \
+                     laissez la cellule vide.",
+                    text::date_short(born)
+                ),
+            );
+            continue;
+        }
         let identity = Identity::of(&row.name, row.birth_date, row.ine.as_deref());
         if let Some((_, line)) = accepted.iter().find(|(a, _)| a.same_person(&identity)) {
             reject(
                 &mut out,
                 format!("Doublon de la ligne {line} ({}).", row.name.full()),
+            );
+            continue;
+        }
+        if let Some((_, line)) = accepted
+            .iter()
+            .find(|(a, _)| a.same_but_other_ine(&identity))
+        {
+            reject(
+                &mut out,
+                format!(
+                    "Même nom et même date de naissance que la ligne {line} mais un autre \
+                     INE : vérifiez l'INE."
+                ),
             );
             continue;
         }
@@ -1016,8 +1101,9 @@ pub fn preview(
                 }
             },
         };
-        let found = match identity.ine.as_deref().and_then(|i| by_ine.get(i)) {
-            Some(i) => Found::One(*i),
+        let ine_match = identity.ine.as_deref().and_then(|i| by_ine.get(i)).copied();
+        let found = match ine_match {
+            Some(i) => Found::One(i),
             None => find_by_name(&identity, &known, &by_name),
         };
         match found {
@@ -1032,6 +1118,30 @@ pub fn preview(
                 );
             }
             Found::None => {
+                if let Some(other) = by_name
+                    .get(&(identity.last.as_str(), identity.first.as_str()))
+                    .into_iter()
+                    .flatten()
+                    .find(|i| {
+                        known
+                            .get(**i)
+                            .is_some_and(|k| k.same_but_other_ine(&identity))
+                    })
+                    .and_then(|i| existing.get(*i))
+                {
+                    reject(
+                        &mut out,
+                        format!(
+                            "Un élève {} {} né(e) le {} existe déjà avec un autre INE ({}) : \
+                             vérifiez l'INE.",
+                            other.name.last,
+                            other.name.first,
+                            other.birth_date.map(text::date_short).unwrap_or_default(),
+                            other.ine.as_deref().unwrap_or_default(),
+                        ),
+                    );
+                    continue;
+                }
                 let Some(class) = class else {
                     reject(
                         &mut out,
@@ -1056,6 +1166,27 @@ pub fn preview(
                 let Some(before) = existing.get(i) else {
                     continue;
                 };
+                let confirmed_by_birth =
+                    row.birth_date.is_some() && row.birth_date == before.birth_date;
+                if ine_match.is_some()
+                    && !share_a_surname(&row.name.last, &before.name.last)
+                    && !confirmed_by_birth
+                {
+                    let why = if row.birth_date.is_some() && before.birth_date.is_some() {
+                        "ni le nom ni la date de naissance de la ligne ne correspondent"
+                    } else {
+                        "le nom de la ligne est tout autre et aucune date de naissance ne \
+                         confirme qu'il s'agit du même élève"
+                    };
+                    reject(
+                        &mut out,
+                        format!(
+                            "INE déjà attribué à {} : {why}. Vérifiez l'INE.",
+                            described(before)
+                        ),
+                    );
+                    continue;
+                }
                 if let Some(line) = claimed.get(&before.id) {
                     reject(
                         &mut out,
@@ -1067,6 +1198,8 @@ pub fn preview(
                     continue;
                 }
                 claimed.insert(before.id, row.line);
+                let name_changed = fold(&before.name.last) != identity.last
+                    || fold(&before.name.first) != identity.first;
                 accepted.push((identity, row.line));
                 let after = updated(before, row, class);
                 let changed = changed_columns(before, &after);
@@ -1081,6 +1214,7 @@ pub fn preview(
                         before: before.clone(),
                         after,
                         changed,
+                        name_changed,
                     });
                 }
             }
@@ -1330,6 +1464,9 @@ mod tests {
         Date::new(y, m, d).unwrap()
     }
 
+    /// The day the tests import on.
+    const TODAY: Date = Date::constant(2026, 9, 1);
+
     #[test]
     fn same_list_in_every_encoding_delimiter_and_line_ending_gives_identical_rows() {
         let reference = parse(&csv_text(&cells(), ';', "\n")).unwrap();
@@ -1562,7 +1699,7 @@ mod tests {
         );
 
         let classes = school_classes();
-        let preview = preview(&list, &[], &classes, None);
+        let preview = preview(&list, &[], &classes, None, TODAY);
         let reasons: Vec<(usize, &str)> = preview
             .rejected
             .iter()
@@ -1609,7 +1746,7 @@ mod tests {
         let existing = vec![eloise.clone(), moussa.clone(), lea.clone(), gone.clone()];
 
         let list = parse(&csv_text(&cells(), ';', "\r\n")).unwrap();
-        let first = preview(&list, &existing, &classes, None);
+        let first = preview(&list, &existing, &classes, None, TODAY);
         assert!(first.rejected.is_empty(), "{:?}", first.rejected);
         // Éloïse: matched by name and birth date; accents, INE and e-mail change.
         // Moussa: matched by name only (no birth date stored); class, name, date, INE.
@@ -1645,7 +1782,7 @@ mod tests {
             PersonName::new("Jean-Noël", "Dupont")
         );
         assert_eq!(first.to_create[0].line, 5);
-        assert_eq!(preview(&list, &existing, &classes, None), first);
+        assert_eq!(preview(&list, &existing, &classes, None, TODAY), first);
 
         let after = apply(&first, &existing, StudentId::new);
         assert_eq!(after.len(), 5);
@@ -1657,13 +1794,13 @@ mod tests {
         assert_eq!(after[0].email.as_deref(), Some("eloise.lefevre@example.fr"));
         assert!(after[4].active);
 
-        let second = preview(&list, &after, &classes, None);
+        let second = preview(&list, &after, &classes, None, TODAY);
         assert!(second.changes_nothing(), "{second:?}");
         assert_eq!(second.unchanged.len(), 4);
         assert!(second.rejected.is_empty());
         // The same file in another encoding and delimiter is the same import.
         let other = read(&windows_1252_bytes(&csv_text(&cells(), ',', "\n"))).unwrap();
-        assert!(preview(&other, &after, &classes, None).changes_nothing());
+        assert!(preview(&other, &after, &classes, None, TODAY).changes_nothing());
     }
 
     #[test]
@@ -1677,14 +1814,15 @@ mod tests {
         let existing = vec![known.clone(), twin_a, twin_b];
         let text = "Nom;Prénom;Date de naissance;Classe;INE\n\
                     Benali-Durand;Sarah;01/06/2007;1MELEC;123456789ab\n\
-                    Benali;Sarah;01/06/2007;1MELEC;987654321CD\n\
+                    Benali;Sarah;02/06/2007;1MELEC;987654321CD\n\
                     Morel;Tom;01/01/2008;1MELEC;\n\
                     Benali;Sarah;;1melec;\n";
-        let p = preview(&parse(text).unwrap(), &existing, &classes, None);
-        // Same INE, new surname: an update.
+        let p = preview(&parse(text).unwrap(), &existing, &classes, None, TODAY);
+        // Same INE, new surname: an update, flagged for the coordinator to check.
         assert_eq!(p.to_update.len(), 1);
         assert_eq!(p.to_update[0].changed, vec![Column::LastName]);
-        // Same name and date but another INE: another person.
+        assert!(p.to_update[0].name_changed);
+        // Same name, another birth date and another INE: another person.
         assert_eq!(p.to_create.len(), 1);
         assert_eq!(p.to_create[0].line, 3);
         assert_eq!(p.rejected.len(), 2, "{:?}", p.rejected);
@@ -1692,6 +1830,169 @@ mod tests {
         // No INE, no date, same name as line 3: the same person as far as can be told.
         assert_eq!(p.rejected[1].line, 5);
         assert!(p.rejected[1].reason.starts_with("Doublon de la ligne 3"));
+    }
+
+    /// The stored student of the review's examples: FERRAND Maël, born 12/03/2009,
+    /// INE 123456789AB, in 2MELEC1.
+    fn ferrand(classes: &[Class]) -> Student {
+        Student {
+            ine: Some("123456789AB".to_string()),
+            ..student(classes[0].id, "Maël", "FERRAND", Some(date(2009, 3, 12)))
+        }
+    }
+
+    fn preview_lines(lines: &str, existing: &[Student], classes: &[Class]) -> ImportPreview {
+        let text = format!("Nom;Prénom;Date de naissance;Division;INE\n{lines}");
+        preview(&parse(&text).unwrap(), existing, classes, None, TODAY)
+    }
+
+    #[test]
+    fn the_same_student_under_another_ine_is_refused_not_created_twice() {
+        let classes = school_classes();
+        let mael = ferrand(&classes);
+        let p = preview_lines(
+            "FERRAND;Maël;12/03/2009;2MELEC1;999999999ZZ\n",
+            std::slice::from_ref(&mael),
+            &classes,
+        );
+        assert!(p.to_create.is_empty(), "{p:?}");
+        assert_eq!(
+            p.rejected,
+            vec![Rejection {
+                line: 2,
+                reason: "Un élève FERRAND Maël né(e) le 12/03/2009 existe déjà avec un autre \
+                         INE (123456789AB) : vérifiez l'INE."
+                    .to_string()
+            }]
+        );
+        // Folded names match too; a namesake born another day is another person.
+        let p = preview_lines(
+            "Ferrand;Mael;12/03/2009;2MELEC1;999999999ZZ\n\
+             FERRAND;Maël;13/03/2009;2MELEC1;888888888YY\n",
+            std::slice::from_ref(&mael),
+            &classes,
+        );
+        assert_eq!(p.rejected.len(), 1, "{:?}", p.rejected);
+        assert_eq!(p.rejected[0].line, 2);
+        assert_eq!(p.to_create.len(), 1);
+        assert_eq!(p.to_create[0].line, 3);
+        // Two lines of one file are held to the same rule.
+        let p = preview_lines(
+            "Martin;Lucas;01/02/2008;2MELEC1;111111111AA\n\
+             MARTIN;Lucas;01/02/2008;2MELEC1;222222222BB\n",
+            &[],
+            &classes,
+        );
+        assert_eq!(p.to_create.len(), 1);
+        assert_eq!(p.rejected.len(), 1);
+        assert_eq!(p.rejected[0].line, 3);
+        assert!(
+            p.rejected[0]
+                .reason
+                .starts_with("Même nom et même date de naissance que la ligne 2"),
+            "{:?}",
+            p.rejected
+        );
+    }
+
+    #[test]
+    fn a_name_change_by_ine_is_flagged_and_a_complete_one_refused() {
+        let classes = school_classes();
+        let mael = ferrand(&classes);
+        let existing = std::slice::from_ref(&mael);
+        // Another surname and first name, no birth date: nothing confirms the INE.
+        let p = preview_lines("C;D;;2MELEC1;123456789ab\n", existing, &classes);
+        assert!(p.to_update.is_empty(), "{p:?}");
+        assert_eq!(p.rejected.len(), 1);
+        assert_eq!(p.rejected[0].line, 2);
+        assert!(
+            p.rejected[0]
+                .reason
+                .starts_with("INE déjà attribué à FERRAND Maël, né(e) le 12/03/2009 :"),
+            "{}",
+            p.rejected[0].reason
+        );
+        // Another surname and another birth date: refused as well.
+        let p = preview_lines(
+            "Dupuis;Maël;01/01/2010;2MELEC1;123456789AB\n",
+            existing,
+            &classes,
+        );
+        assert!(
+            p.rejected[0]
+                .reason
+                .contains("ni le nom ni la date de naissance de la ligne ne correspondent"),
+            "{:?}",
+            p.rejected
+        );
+        // A complete name change that the birth date confirms: an update, flagged.
+        let p = preview_lines(
+            "Dupuis;Léa;12/03/2009;2MELEC1;123456789AB\n",
+            existing,
+            &classes,
+        );
+        assert!(p.rejected.is_empty(), "{:?}", p.rejected);
+        assert!(p.to_update[0].name_changed);
+        // A surname that keeps a word of the old one, another first name: flagged.
+        let p = preview_lines(
+            "Ferrand-Roy;Maëlle;;2MELEC1;123456789AB\n",
+            existing,
+            &classes,
+        );
+        assert!(p.rejected.is_empty(), "{:?}", p.rejected);
+        assert!(p.to_update[0].name_changed);
+        assert_eq!(
+            p.to_update[0].changed,
+            vec![Column::LastName, Column::FirstName]
+        );
+        // Case and accents only: an ordinary update, not flagged.
+        let p = preview_lines("Ferrand;Mael;;2MELEC1;123456789AB\n", existing, &classes);
+        assert!(!p.to_update[0].name_changed);
+        assert!(share_a_surname("Le Goff", "LEGOFF"));
+        assert!(share_a_surname("N'Diaye Sow", "SOW"));
+        assert!(!share_a_surname("Ferrand", "Ferrando"));
+    }
+
+    #[test]
+    fn implausible_birth_dates_are_refused_with_their_line() {
+        let classes = school_classes();
+        let p = preview_lines(
+            "A;B;04/03/2029;2MELEC1;\n\
+             C;D;01/01/1890;2MELEC1;\n\
+             E;F;01/09/2026;2MELEC1;\n\
+             G;H;01/01/1920;2MELEC1;\n\
+             I;J;02/09/2026;2MELEC1;\n",
+            &[],
+            &classes,
+        );
+        let rejected: Vec<(usize, &str)> = p
+            .rejected
+            .iter()
+            .map(|r| (r.line, r.reason.as_str()))
+            .collect();
+        assert_eq!(
+            rejected,
+            vec![
+                (
+                    2,
+                    "Date de naissance invraisemblable (04/03/2029) : elle est dans le \
+                     futur. Corrigez-la ou laissez la cellule vide."
+                ),
+                (
+                    3,
+                    "Date de naissance invraisemblable (01/01/1890) : elle est antérieure à \
+                     1920. Corrigez-la ou laissez la cellule vide."
+                ),
+                (
+                    6,
+                    "Date de naissance invraisemblable (02/09/2026) : elle est dans le \
+                     futur. Corrigez-la ou laissez la cellule vide."
+                ),
+            ]
+        );
+        // Today and 1 January 1920 are the bounds, both accepted.
+        let created: Vec<usize> = p.to_create.iter().map(|n| n.line).collect();
+        assert_eq!(created, vec![4, 5]);
     }
 
     #[test]
@@ -1704,14 +2005,14 @@ mod tests {
                     Roy;Max;\n\
                     Roy;Léon;t melec\n";
         let list = parse(text).unwrap();
-        let p = preview(&list, &existing, &classes, None);
+        let p = preview(&list, &existing, &classes, None, TODAY);
         assert_eq!(p.to_create.len(), 1);
         assert_eq!(p.to_create[0].class, classes[0].id);
         assert_eq!(p.unchanged.len(), 1, "no division: the class is kept");
         assert_eq!(p.rejected[0].line, 4);
         assert!(p.rejected[0].reason.starts_with("Classe manquante"));
         assert!(p.rejected[1].reason.contains("ambiguë"));
-        let p = preview(&list, &existing, &classes, Some(classes[2].id));
+        let p = preview(&list, &existing, &classes, Some(classes[2].id), TODAY);
         assert_eq!(p.to_create.len(), 2);
         assert_eq!(p.to_create[1].class, classes[2].id);
         assert_eq!(p.to_update[0].changed, vec![Column::Class]);

@@ -642,6 +642,45 @@ pub fn overlaps(
         .collect()
 }
 
+/// The overlapping placements the person must confirm before `placement` is saved:
+/// every placement of its student among `existing` that its days meet (see
+/// [`overlaps`]), except, when editing (`before` is the placement as stored), those
+/// it already overlapped before the edit.
+///
+/// So an edit that keeps the student and the dates (a new referent, a corrected
+/// tutor) never asks again for an overlap confirmed when the placement was declared,
+/// and neither does an edit whose new dates meet only periods the old ones already
+/// met; a new overlap (other dates, another student, a period declared since) lists
+/// every overlapping placement again. Issue 3: overlaps are warnings, never refused.
+pub fn overlaps_to_confirm<'a>(
+    existing: &'a [Placement],
+    placement: &Placement,
+    before: Option<&Placement>,
+) -> Vec<&'a Placement> {
+    let now = overlaps(
+        existing,
+        placement.student,
+        placement.start,
+        placement.end,
+        Some(placement.id),
+    );
+    let Some(before) = before else {
+        return now;
+    };
+    let then = overlaps(
+        existing,
+        before.student,
+        before.start,
+        before.end,
+        Some(before.id),
+    );
+    if now.iter().all(|p| then.iter().any(|t| t.id == p.id)) {
+        Vec::new()
+    } else {
+        now
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -965,6 +1004,70 @@ mod tests {
         assert!(input.accepts(&found));
         assert!(!input.accepts(&both));
         assert!(PlacementInput::default().accepts(&[]));
+    }
+
+    #[test]
+    fn an_edit_asks_again_only_for_a_new_overlap() {
+        let w = World::new();
+        let p = |student: StudentId, start: &str, end: &str| Placement {
+            id: PlacementId::new(),
+            student,
+            company: w.companies[0].id,
+            tutor: w.tutors[0].id,
+            referent: w.teachers[0].id,
+            start: d(start),
+            end: d(end),
+            objectives: vec![],
+        };
+        let (a, b) = (w.students[0].id, w.students[1].id);
+        let first = p(a, "2026-03-02", "2026-03-27");
+        let later = p(a, "2026-05-04", "2026-05-29");
+        let second = p(a, "2026-03-23", "2026-04-10");
+        let existing = vec![first.clone(), later.clone(), second.clone()];
+        // Declaring: every overlap is to confirm.
+        let fresh = Placement {
+            id: PlacementId::new(),
+            ..second.clone()
+        };
+        assert_eq!(
+            overlaps_to_confirm(&existing, &fresh, None),
+            vec![&first, &second]
+        );
+        // Editing either one without touching the dates: nothing to confirm.
+        let other_referent = |x: &Placement| Placement {
+            referent: TeacherId::new(),
+            objectives: vec!["Câbler".into()],
+            ..x.clone()
+        };
+        for x in [&first, &second] {
+            assert!(overlaps_to_confirm(&existing, &other_referent(x), Some(x)).is_empty());
+        }
+        // New dates meeting only the period already met: nothing either.
+        let shorter = Placement {
+            end: d("2026-04-03"),
+            ..second.clone()
+        };
+        assert!(overlaps_to_confirm(&existing, &shorter, Some(&second)).is_empty());
+        // New dates meeting another period: every overlap is listed again.
+        let longer = Placement {
+            end: d("2026-05-08"),
+            ..second.clone()
+        };
+        assert_eq!(
+            overlaps_to_confirm(&existing, &longer, Some(&second)),
+            vec![&first, &later]
+        );
+        // Another student: that student's overlaps are new.
+        let theirs = p(b, "2026-03-02", "2026-03-27");
+        let existing_b = vec![theirs.clone(), first.clone()];
+        let moved = Placement {
+            student: b,
+            ..first.clone()
+        };
+        assert_eq!(
+            overlaps_to_confirm(&existing_b, &moved, Some(&first)),
+            vec![&theirs]
+        );
     }
 
     #[test]

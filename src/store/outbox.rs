@@ -23,7 +23,7 @@ fn id_key(id: OutboxId) -> Vec<u8> {
 }
 
 /// Removes the message `id` and its index entry; true when it was there.
-fn remove_message(tx: &Tx<'_>, id: OutboxId) -> TxResult<bool> {
+pub(super) fn remove_message(tx: &Tx<'_>, id: OutboxId) -> TxResult<bool> {
     let index = id_key(id);
     match tx.get_raw(&index)? {
         Some(key) => {

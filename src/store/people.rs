@@ -2,12 +2,14 @@
 //! an account ends its sessions at once").
 
 use super::{Result, Store, keys};
+use crate::domain::access::AccessKind;
 use crate::domain::{Coordinator, Student, Subject, Teacher};
 
 impl Store {
     /// Marks a student, teacher or coordinator active or inactive; deactivating also
-    /// deletes every session of the person in the same transaction (and pages already
-    /// refuse inactive people on their next request). Returns false when the person
+    /// deletes, in the same transaction, every session of the person and their sign-in
+    /// link and invitation (pages already refuse inactive people on their next request;
+    /// a reactivated person needs a new invitation). Returns false when the person
     /// does not exist or is a tutor (tutors have a link to lock instead).
     ///
     /// # Errors
@@ -55,9 +57,18 @@ impl Store {
                 }
                 Subject::Tutor(_) => false,
             };
-            if changed {
+            if changed && !active {
                 for session in &sessions {
                     Self::remove_session(tx, subject, session)?;
+                }
+                // Links and invitations given before die too: reactivating must not
+                // bring an old link back to life.
+                for kind in [AccessKind::SignIn, AccessKind::Invitation] {
+                    let of = keys::key(&[keys::TOKEN_OF, &keys::subject(subject), &[kind.tag()]]);
+                    if let Some(hash) = tx.get_raw(&of)? {
+                        tx.remove(&keys::key(&[keys::TOKEN, &hash]))?;
+                        tx.remove(&of)?;
+                    }
                 }
             }
             Ok(changed)

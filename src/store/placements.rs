@@ -1,9 +1,10 @@
 //! Declaring and editing placements (issue 3, item 5): the placement, its three
-//! indexes, and a new or corrected company and tutor, written together.
+//! indexes, and a new or corrected company and tutor, written together (with, when
+//! the tutor changes, the removal of the previous tutor's waiting outbox messages).
 
-use super::{Result, Store, Tx, TxResult, keys};
+use super::{Result, Store, Tx, TxResult, keys, outbox};
 use crate::domain::placement_form::PlacementChange;
-use crate::domain::{Company, Placement};
+use crate::domain::{Company, OutboxId, Placement, TutorId};
 
 /// The three index keys of a placement (`placement-by-student/`, `-by-tutor/`,
 /// `-by-referent/`: person id, inverted start date, placement id).
@@ -55,16 +56,30 @@ impl Store {
     /// Replaces the stored placement with `change.placement` (same id) and writes the
     /// company and tutor the change carries (new or corrected), in one transaction. The
     /// old index keys go when the student, tutor, referent or first day changed, so
-    /// the people no longer concerned stop seeing it at once. Returns false, writing
-    /// nothing, when no placement has that id.
+    /// the people no longer concerned stop seeing it at once.
+    ///
+    /// When the tutor changed, the same transaction deletes the outbox messages about
+    /// this placement addressed to the previous tutor (their letter would hand a link
+    /// to someone who no longer follows the student); messages put in the outbox while
+    /// this runs are not seen.
+    ///
+    /// Returns `None`, writing nothing, when no placement has that id; otherwise how
+    /// many outbox messages went.
     ///
     /// # Errors
     /// sled failure or unreadable record.
-    pub async fn update_placement(&self, change: &PlacementChange) -> Result<bool> {
-        let key = keys::key(&[keys::PLACEMENT, change.placement.id.as_bytes()]);
+    pub async fn update_placement(&self, change: &PlacementChange) -> Result<Option<usize>> {
+        let id = change.placement.id;
+        let key = keys::key(&[keys::PLACEMENT, id.as_bytes()]);
+        let waiting: Vec<(OutboxId, Option<TutorId>)> = self
+            .outbox()?
+            .into_iter()
+            .filter(|m| m.placement == Some(id))
+            .map(|m| (m.id, m.tutor))
+            .collect();
         self.write(|tx| {
             let Some(old) = tx.get::<Placement>(&key)? else {
-                return Ok(false);
+                return Ok(None);
             };
             let new_keys = index_keys(&change.placement);
             for k in index_keys(&old) {
@@ -72,8 +87,16 @@ impl Store {
                     tx.remove(&k)?;
                 }
             }
+            let mut superseded = 0;
+            if old.tutor != change.placement.tutor {
+                for (message, tutor) in &waiting {
+                    if *tutor == Some(old.tutor) && outbox::remove_message(tx, *message)? {
+                        superseded += 1;
+                    }
+                }
+            }
             put_change(tx, change)?;
-            Ok(true)
+            Ok(Some(superseded))
         })
         .await
     }

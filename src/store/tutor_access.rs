@@ -100,6 +100,15 @@ impl Store {
         self.update_token(hash, |t| t.sent = Some(at)).await
     }
 
+    /// Records when the outbox message carrying the link `hash` was marked as handed
+    /// over (copied, printed, given by hand).
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub async fn mark_token_handed_over(&self, hash: &[u8; 32], at: Timestamp) -> Result<()> {
+        self.update_token(hash, |t| t.handed_over = Some(at)).await
+    }
+
     /// Records the last use of the link `hash`.
     ///
     /// # Errors

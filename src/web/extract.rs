@@ -93,6 +93,9 @@ pub enum Flash {
     PlacementAlreadySaved,
     /// A referent changed a placement's referent to someone else: it left their list.
     PlacementHandedOver,
+    /// The staff form was sent again (double tap, or "Back" then send): the member
+    /// was already added.
+    StaffAlreadySaved,
 }
 
 impl Flash {
@@ -119,6 +122,7 @@ impl Flash {
             Flash::PlacementUpdated => "placement-updated",
             Flash::PlacementAlreadySaved => "placement-already-saved",
             Flash::PlacementHandedOver => "placement-handed-over",
+            Flash::StaffAlreadySaved => "staff-already-saved",
         }
     }
 
@@ -152,6 +156,7 @@ impl Flash {
             Flash::PlacementUpdated,
             Flash::PlacementAlreadySaved,
             Flash::PlacementHandedOver,
+            Flash::StaffAlreadySaved,
         ]
         .into_iter()
         .find(|f| f.code() == code)
@@ -198,6 +203,9 @@ impl Flash {
             }
             Flash::PlacementHandedOver => {
                 "Période de formation modifiée : vous n'en êtes plus le référent."
+            }
+            Flash::StaffAlreadySaved => {
+                "Ce membre de l'équipe était déjà ajouté (formulaire envoyé deux fois) : il n'a pas été ajouté une deuxième fois."
             }
         };
         Cow::Borrowed(fixed)

@@ -4,6 +4,7 @@
 //! rule → store → redirect or page (DESIGN.md).
 
 pub mod assets;
+pub mod confirm;
 pub mod extract;
 pub mod layout;
 pub mod middleware;

@@ -70,6 +70,62 @@ async fn a_coordinator_creates_a_class_with_a_free_name() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_year_must_suit_the_diploma() {
+    let app = App::start().await;
+    let coordinator = app.coordinator().await;
+    let before = app.state.store.classes().unwrap().len();
+    let csrf = coordinator.csrf("/coordination/classes/nouvelle").await;
+    let post = |diploma: &'static str, year: &'static str| {
+        let (c, csrf) = (coordinator.clone(), csrf.clone());
+        async move {
+            c.post(
+                "/coordination/classes",
+                &[
+                    ("_csrf", csrf.as_str()),
+                    ("name", "1MCO"),
+                    ("diploma", diploma),
+                    ("year", year),
+                ],
+            )
+            .await
+        }
+    };
+    for (diploma, year, expected) in [
+        (
+            "bts-mco",
+            "cap1",
+            "« 1re année CAP » ne convient pas au diplôme BTS MCO : choisissez BTS 1re année ou BTS 2e année.",
+        ),
+        (
+            "bacpro-melec",
+            "bts2",
+            "choisissez Seconde, Première ou Terminale",
+        ),
+        (
+            "cap-electricien",
+            "terminale",
+            "choisissez 1re année CAP ou 2e année CAP",
+        ),
+    ] {
+        let page = post(diploma, year).await;
+        page.expect(422).shows(&[expected, "1MCO"]);
+        assert!(
+            page.body.contains(&format!("value=\"{year}\" selected")),
+            "the year chosen stays selected"
+        );
+    }
+    assert_eq!(app.state.store.classes().unwrap().len(), before);
+    post("bts-mco", "bts1").await.expect_redirect("/");
+    let classes = app.state.store.classes().unwrap();
+    assert_eq!(classes.len(), before + 1);
+    let class = classes.iter().find(|c| c.name == "1MCO").unwrap();
+    assert_eq!(
+        (class.diploma.as_str(), class.year),
+        ("bts-mco", CycleYear::Bts1)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_coordinators_manage_classes() {
     let app = App::start().await;
     let before = app.state.store.classes().unwrap().len();

@@ -475,7 +475,7 @@ async fn an_undecodable_or_unusable_file_gives_the_form_back_with_the_french_err
             b"Eleve;Classe\nA;1MELEC\n".to_vec(),
             "Les colonnes « Nom » et « Prénom » sont introuvables",
         ),
-        (Vec::new(), "Choisissez le fichier CSV à importer."),
+        (Vec::new(), "Le fichier est vide."),
     ] {
         let page = preview(&coordinator, &csrf, &bytes).await;
         page.expect(422)
@@ -709,7 +709,7 @@ async fn a_malformed_referential_gives_line_precise_errors_and_changes_nothing()
         )
         .await
         .expect(422)
-        .shows(&["ligne 16 : fichier illisible"]);
+        .shows(&["ligne 16 : erreur de syntaxe TOML : valeur absente ou texte sans guillemets"]);
     // Not UTF-8, or no file at all.
     coordinator
         .post_multipart(
@@ -880,6 +880,7 @@ async fn the_store_refuses_an_import_made_against_a_student_changed_since() {
         before: before.clone(),
         after: after.clone(),
         changed: vec![livret::domain::class_list::Column::Email],
+        name_changed: false,
     };
     let mut stale = before.clone();
     stale.name.first = "Mael".into();
@@ -907,5 +908,282 @@ async fn the_store_refuses_an_import_made_against_a_student_changed_since() {
             .unwrap()
             .iter()
             .any(|s| s.id == newcomer.id)
+    );
+}
+
+/// Asserts that none of `none` is in the page's [`words`] (tags left out, so that
+/// "invalid" does not match an `aria-invalid` attribute).
+#[track_caller]
+fn never_says(page: &Page, none: &[&str]) {
+    let text = words(page);
+    for s in none {
+        assert!(
+            !text.contains(s),
+            "{} {}: unexpected {s:?} in:\n{text}",
+            page.method,
+            page.url
+        );
+    }
+}
+
+/// Previews a class list whose header is "Nom;Prénom;Date de naissance;Division;INE".
+async fn preview_lines(b: &Browser, csrf: &str, lines: &str) -> Page {
+    let text = format!("Nom;Prénom;Date de naissance;Division;INE\n{lines}");
+    preview(b, csrf, text.as_bytes()).await
+}
+
+/// The reason shown for a rejected line of a preview page.
+#[track_caller]
+fn rejected_reason(page: &Page, line: usize) -> String {
+    let row = format!("<td data-label=\"Ligne\">{line}</td><td data-label=\"Motif\">");
+    let at = page
+        .body
+        .find(&row)
+        .unwrap_or_else(|| panic!("no rejected line {line}:\n{}", page.body));
+    let rest = &page.body[at + row.len()..];
+    unescape(&rest[..rest.find("</td>").unwrap_or(rest.len())])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stored_student_under_another_ine_is_refused_not_created_twice() {
+    let app = App::start().await;
+    let coordinator = app.coordinator().await;
+    let csrf = coordinator.csrf(IMPORT).await;
+    let before = student_count(&app);
+    // Maël Ferrand is stored born 14/03/2009 with INE 123456789AB.
+    let shown = preview_lines(
+        &coordinator,
+        &csrf,
+        "FERRAND;Maël;14/03/2009;1MELEC;999999999ZZ\n",
+    )
+    .await;
+    shown.expect(200).hides(&["Importer : "]);
+    says(&shown, &["0 à créer", "1 refusée", "Rien à importer"]);
+    assert_eq!(
+        rejected_reason(&shown, 2),
+        "Un élève Ferrand Maël né(e) le 14/03/2009 existe déjà avec un autre INE \
+         (123456789AB) : vérifiez l'INE."
+    );
+    assert_eq!(student_count(&app), before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_name_change_by_ine_is_flagged_and_a_complete_one_refused() {
+    let app = App::start().await;
+    let coordinator = app.coordinator().await;
+    let csrf = coordinator.csrf(IMPORT).await;
+    let mael_before = app.state.store.student(app.w.mael).unwrap().unwrap();
+
+    // Another name and no birth date to confirm the INE: refused.
+    let refused = preview_lines(&coordinator, &csrf, "C;D;;1MELEC;123456789ab\n").await;
+    refused.expect(200).hides(&["Importer : "]);
+    says(&refused, &["0 à mettre à jour", "1 refusée"]);
+    let reason = rejected_reason(&refused, 2);
+    assert!(
+        reason.starts_with("INE déjà attribué à Ferrand Maël, né(e) le 14/03/2009 :"),
+        "{reason}"
+    );
+
+    // A corrected name that keeps a word of the surname: an update, flagged.
+    let flagged = preview_lines(
+        &coordinator,
+        &csrf,
+        "Ferrand-Roy;Maëlle;;1MELEC;123456789AB\n",
+    )
+    .await;
+    flagged.expect(200);
+    says(
+        &flagged,
+        &[
+            "1 à mettre à jour",
+            "0 refusée",
+            "⚠ nom changé : vérifiez l'INE",
+            "⚠ Vérifiez l'INE : 1 élève reconnu par son INE change de nom.",
+            "Nom : Ferrand → Ferrand-Roy",
+            "Prénom : Maël → Maëlle",
+        ],
+    );
+    assert_eq!(
+        app.state.store.student(app.w.mael).unwrap().unwrap(),
+        mael_before,
+        "a preview writes nothing"
+    );
+    apply(&coordinator, &flagged).await.expect_redirect("/");
+    let mael = app.state.store.student(app.w.mael).unwrap().unwrap();
+    assert_eq!(mael.name, PersonName::new("Maëlle", "Ferrand-Roy"));
+
+    // A change of case only is an ordinary update, not flagged.
+    let plain = preview_lines(
+        &coordinator,
+        &csrf,
+        "FERRAND-ROY;Maëlle;;1MELEC;123456789AB\n",
+    )
+    .await;
+    plain.expect(200).hides(&["nom changé", "Vérifiez l'INE"]);
+    says(&plain, &["1 à mettre à jour"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn implausible_birth_dates_are_refused_against_the_school_clock() {
+    let app = App::start().await;
+    let coordinator = app.coordinator().await;
+    let csrf = coordinator.csrf(IMPORT).await;
+    // The test clock's today is 11/03/2026: the 12th is in the future for the school
+    // even when it is past on the machine running the tests.
+    let shown = preview_lines(
+        &coordinator,
+        &csrf,
+        "Futur;Léo;04/03/2029;1MELEC;\n\
+         Ancien;Paul;01/01/1890;1MELEC;\n\
+         Demain;Zoé;12/03/2026;1MELEC;\n\
+         Aujourdhui;Ana;11/03/2026;1MELEC;\n",
+    )
+    .await;
+    shown.expect(200);
+    says(&shown, &["1 à créer", "3 refusées"]);
+    for (line, date, why) in [
+        (2, "04/03/2029", "elle est dans le futur"),
+        (3, "01/01/1890", "elle est antérieure à 1920"),
+        (4, "12/03/2026", "elle est dans le futur"),
+    ] {
+        assert_eq!(
+            rejected_reason(&shown, line),
+            format!(
+                "Date de naissance invraisemblable ({date}) : {why}. Corrigez-la ou laissez \
+                 la cellule vide."
+            )
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_file_is_told_apart_from_no_file() {
+    let app = App::start().await;
+    let coordinator = app.coordinator().await;
+    let csrf = coordinator.csrf(IMPORT).await;
+    let upload = |file: Option<(&'static str, &'static [u8])>| {
+        let coordinator = &coordinator;
+        let csrf = csrf.clone();
+        async move {
+            coordinator
+                .post_multipart(PREVIEW, &[("_csrf", &csrf), ("default_class", "")], file)
+                .await
+        }
+    };
+    // A chosen file of 0 bytes.
+    upload(Some(("eleves.csv", b"")))
+        .await
+        .expect(422)
+        .shows(&["Le fichier est vide."])
+        .hides(&["Choisissez le fichier"]);
+    // No file chosen: browsers send a file part without a name; or no part at all.
+    for file in [Some(("", b"".as_slice())), None] {
+        upload(file)
+            .await
+            .expect(422)
+            .shows(&["Choisissez le fichier CSV à importer."])
+            .hides(&["Le fichier est vide."]);
+    }
+    // The same on the referential page.
+    let csrf = coordinator.csrf(REFERENTIALS).await;
+    coordinator
+        .post_multipart(REFERENTIALS, &[("_csrf", &csrf)], Some(("essai.toml", b"")))
+        .await
+        .expect(422)
+        .shows(&["Le fichier est vide."])
+        .hides(&["Choisissez le fichier"]);
+    coordinator
+        .post_multipart(REFERENTIALS, &[("_csrf", &csrf)], None)
+        .await
+        .expect(422)
+        .shows(&["Choisissez le fichier du référentiel (.toml)."]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn referential_parser_errors_are_shown_in_french_with_their_line() {
+    let app = App::start().await;
+    let coordinator = app.coordinator().await;
+    let csrf = coordinator.csrf(REFERENTIALS).await;
+    let before = app.state.store.referentials().unwrap();
+    let competencies = GOOD.find("[[competencies]]").unwrap();
+    for (file, shown) in [
+        (
+            GOOD.replace("short_name", "shortname"),
+            "ligne 4 : champ inconnu « shortname » (champs permis : format, code, diploma, \
+             short_name, level, sources, competencies)",
+        ),
+        (
+            GOOD[..competencies].to_string(),
+            "champ obligatoire « competencies » absent du fichier",
+        ),
+        (
+            GOOD.replace("title = \"Tester l'import\"", "title = \"Tester l'import"),
+            "ligne 16 : erreur de syntaxe TOML : guillemet non fermé",
+        ),
+        (
+            GOOD.replace(
+                "[[competencies]]\ncode = \"T2\"",
+                "[[competencies]\ncode = \"T2\"",
+            ),
+            "ligne 22 : erreur de syntaxe TOML : crochet fermant manquant",
+        ),
+        (
+            GOOD.replace("status = \"specification\"", "status = \"officiel\""),
+            "ligne 11 : valeur « officiel » inconnue (valeurs permises : official, \
+             specification, unverified)",
+        ),
+    ] {
+        let page = coordinator
+            .post_multipart(
+                REFERENTIALS,
+                &[("_csrf", &csrf)],
+                Some(("essai.toml", file.as_bytes())),
+            )
+            .await;
+        page.expect(422)
+            .shows(&["Le fichier n'a pas été importé", shown]);
+        never_says(
+            &page,
+            &[
+                "expected",
+                "unknown",
+                "missing",
+                "invalid",
+                "fichier illisible",
+            ],
+        );
+    }
+    assert_eq!(app.state.store.referentials().unwrap(), before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_referentials_page_names_its_sources_in_plain_french() {
+    let app = App::start().await;
+    let coordinator = app.coordinator().await;
+    let page = coordinator.get(REFERENTIALS).await;
+    page.expect(200).shows(&[
+        "Bac Pro MCV",
+        "Bac Pro MELEC",
+        "qui fait foi pour ce logiciel",
+        "adresse exacte non retrouvée",
+    ]);
+    says(
+        &page,
+        &[
+            "9 compétences · 10 critères",
+            "13 compétences · 79 critères",
+        ],
+    );
+    never_says(
+        &page,
+        &[
+            "primary source",
+            "product",
+            "index",
+            "GitHub",
+            "Django",
+            "70880285076",
+            "ne donne ni le dépôt ni l'URL",
+        ],
     );
 }

@@ -269,6 +269,7 @@ async fn a_refused_smtp_connection_puts_the_mail_in_the_outbox_at_once() {
     };
     assert!(reason.contains("l'envoi a échoué"), "{reason}");
     assert!(reason.contains(&format!("127.0.0.1:{closed}")), "{reason}");
+    assert!(reason.contains("est injoignable"), "{reason}");
     let stored = app.state.store.outbox_message(id).unwrap().unwrap();
     assert_eq!(stored.link.as_deref(), Some(link.as_str()));
     assert_eq!(stored.reason, reason);
@@ -384,4 +385,145 @@ fn the_binary_refuses_a_bad_smtp_url_in_one_french_line() {
     assert!(stderr.contains("LIVRET_MAIL_FROM"), "{stderr}");
     assert!(!stderr.contains("s3cret"), "{stderr}");
     assert!(out.stdout.is_empty(), "no setup link printed");
+}
+
+/// A loopback SMTP server that offers AUTH PLAIN and LOGIN and answers every AUTH
+/// with `auth_reply` (one line, CRLF added); returns its port.
+async fn smtp_refusing_auth(auth_reply: &'static str) -> u16 {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let (read, mut write) = stream.into_split();
+                let mut lines = BufReader::new(read).lines();
+                let _ = write.write_all(b"220 test ESMTP\r\n").await;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let verb = line.split(' ').next().unwrap_or("").to_uppercase();
+                    let reply = match verb.as_str() {
+                        "EHLO" => "250-test\r\n250 AUTH PLAIN LOGIN\r\n".to_string(),
+                        "AUTH" => format!("{auth_reply}\r\n"),
+                        "QUIT" => {
+                            let _ = write.write_all(b"221 bye\r\n").await;
+                            break;
+                        }
+                        _ => "250 ok\r\n".to_string(),
+                    };
+                    if write.write_all(reply.as_bytes()).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_login_is_told_apart_from_an_unreachable_server() {
+    // The server refuses the user name and password (RFC 4954: 535).
+    let port = smtp_refusing_auth("535 5.7.8 Authentication credentials invalid").await;
+    let app = App::start_with_smtp(&format!("smtp://livret:s3cret-pw@127.0.0.1:{port}")).await;
+    let (mail, about, _) = helene_mail(&app).await;
+    let Delivery::Outbox { reason, .. } = deliver(&app.state, mail, about).await.unwrap() else {
+        panic!("a refused login must put the message in the outbox");
+    };
+    assert!(
+        reason.contains("a refusé l'identification de Livret (code 535)"),
+        "{reason}"
+    );
+    assert!(!reason.contains("injoignable"), "{reason}");
+    assert!(!reason.contains("s3cret"), "{reason}");
+    app.coordinator()
+        .await
+        .get("/messages")
+        .await
+        .expect(200)
+        .shows(&["a refusé l'identification"])
+        .hides(&["injoignable", "s3cret"]);
+
+    // A server offering no authentication to a URL that carries a password (lettre:
+    // "No compatible authentication mechanism was found").
+    let sink = SmtpSink::start().await;
+    let url = sink.url().replace("smtp://", "smtp://livret:s3cret-pw@");
+    let app = App::start_with_smtp(&url).await;
+    let (mail, about, _) = helene_mail(&app).await;
+    let Delivery::Outbox { reason, .. } = deliver(&app.state, mail, about).await.unwrap() else {
+        panic!("no usable authentication: outbox");
+    };
+    assert!(
+        reason.contains("ne propose pas d'identification utilisable"),
+        "{reason}"
+    );
+    assert!(!reason.contains("injoignable"), "{reason}");
+    assert!(!reason.contains("s3cret"), "{reason}");
+    assert!(sink.received().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_subject_elides_de_before_a_vowel() {
+    let app = App::start().await;
+    let coordinator = app.coordinator().await;
+    let p = app.w.p_eloise;
+    let csrf = coordinator.csrf(&stage(p)).await;
+    coordinator
+        .post(&format!("{}/acces-tuteur", stage(p)), &[("_csrf", &csrf)])
+        .await
+        .expect(303);
+    let outbox = app.state.store.outbox().unwrap();
+    assert_eq!(outbox.len(), 1);
+    assert!(
+        outbox[0]
+            .subject
+            .starts_with("Votre accès au suivi de stage d'Éloïse N'Diaye — "),
+        "{}",
+        outbox[0].subject
+    );
+    coordinator
+        .get("/messages")
+        .await
+        .expect(200)
+        .shows(&["suivi de stage d'Éloïse N'Diaye"])
+        .hides(&["de Éloïse"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_link_field_is_tall_enough_for_the_whole_link_on_a_phone() {
+    let app = App::start().await;
+    let (mail, mut about, _) = helene_mail(&app).await;
+    // A school's real address is longer than the tests' loopback one.
+    let link = format!(
+        "https://livret.lycee-professionnel-jules-verne.ac-nantes.example/acces/{}",
+        "A".repeat(43)
+    );
+    about.link = Some(link.clone());
+    let Delivery::Outbox { id, .. } = deliver(&app.state, mail, about).await.unwrap() else {
+        panic!("outbox expected");
+    };
+    let page = app
+        .coordinator()
+        .await
+        .get(&format!("/messages/{id}"))
+        .await;
+    page.expect(200);
+    assert_eq!(page.field("link").as_deref(), Some(link.as_str()));
+    let tag = page
+        .body
+        .split("<textarea")
+        .nth(1)
+        .and_then(|t| t.split('>').next())
+        .expect("the link field");
+    let rows: usize = tag
+        .split("rows=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .and_then(|r| r.parse().ok())
+        .unwrap_or_else(|| panic!("no rows in {tag}"));
+    // About 30 characters of the field's monospace font fit a row on a 360 px phone.
+    assert!(
+        rows * 30 >= link.chars().count(),
+        "{rows} rows for {} characters",
+        link.chars().count()
+    );
 }

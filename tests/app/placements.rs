@@ -579,3 +579,168 @@ async fn others_get_404_and_a_bad_token_403() {
         .expect(404);
     assert_eq!(app.state.store.placements().unwrap(), before);
 }
+
+/// Declares a placement of Maël with Hélène from `start` to `end`, confirming the
+/// overlap with his demo placement when asked; returns its id.
+async fn declare_for_mael(app: &App, b: &Browser, start: &str, end: &str) -> PlacementId {
+    let helene = app.state.store.tutor(app.w.helene).unwrap().unwrap();
+    let fields = [
+        fresh_form(b).await,
+        vec![
+            ("student", app.w.mael.to_string()),
+            ("company", helene.company.to_string()),
+            ("tutor", helene.id.to_string()),
+            ("referent", app.w.referent.to_string()),
+            ("start", start.into()),
+            ("end", end.into()),
+        ],
+    ]
+    .concat();
+    let mut page = send(b, CREATE, &fields).await;
+    if page.status == 422 {
+        let accept = page.field("overlap_ok").expect("the overlap checkbox");
+        page = send(b, CREATE, &with(fields, "overlap_ok", &accept)).await;
+    }
+    page.expect(303);
+    placement_id(page.location())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_confirmed_overlap_is_not_asked_again_by_an_edit_that_keeps_it() {
+    let app = App::start().await;
+    let coordinator = app.coordinator().await;
+    // Maël's demo placement runs from 02/03/2026 to 27/03/2026.
+    let second = declare_for_mael(&app, &coordinator, "2026-03-23", "2026-04-10").await;
+    assert_eq!(
+        app.state
+            .store
+            .placements_of_student(app.w.mael)
+            .unwrap()
+            .len(),
+        2
+    );
+    // Only the referent changes, on either placement: saved at once, every time.
+    for id in [second, app.w.p_mael, second] {
+        let p = placement(&app, id);
+        let referent = if p.referent == app.w.odile {
+            app.w.referent
+        } else {
+            app.w.odile
+        };
+        let fields = with(
+            edit_form(&coordinator, &p).await,
+            "referent",
+            &referent.to_string(),
+        );
+        send(&coordinator, &edit_url(id), &fields)
+            .await
+            .expect_redirect(&stage(id));
+        assert_eq!(placement(&app, id).referent, referent);
+    }
+    // New dates that still meet only the period already met: no question either.
+    let p = placement(&app, second);
+    let fields = with(edit_form(&coordinator, &p).await, "end", "2026-04-17");
+    send(&coordinator, &edit_url(second), &fields)
+        .await
+        .expect_redirect(&stage(second));
+    assert_eq!(placement(&app, second).end, jiff::civil::date(2026, 4, 17));
+
+    // A period that did not overlap and now would: asked, then saved once confirmed.
+    let third = declare_for_mael(&app, &coordinator, "2026-05-04", "2026-05-29").await;
+    let p = placement(&app, third);
+    let fields = with(edit_form(&coordinator, &p).await, "start", "2026-04-13");
+    let warned = send(&coordinator, &edit_url(third), &fields).await;
+    warned.expect(422).shows(&[
+        "Ces dates chevauchent une autre période",
+        "du 23/03/2026 au 17/04/2026",
+    ]);
+    assert_eq!(placement(&app, third).start, jiff::civil::date(2026, 5, 4));
+    let accept = warned.field("overlap_ok").expect("the checkbox");
+    assert_eq!(accept, second.to_string());
+    send(
+        &coordinator,
+        &edit_url(third),
+        &with(fields, "overlap_ok", &accept),
+    )
+    .await
+    .expect_redirect(&stage(third));
+    assert_eq!(placement(&app, third).start, jiff::civil::date(2026, 4, 13));
+}
+
+/// An outbox message about `placement` for `tutor`, as the tutor-access e-mail leaves
+/// it when it cannot be sent.
+fn waiting_message(
+    app: &App,
+    placement: PlacementId,
+    tutor: Option<TutorId>,
+) -> livret::domain::outbox::OutboxMessage {
+    livret::domain::outbox::OutboxMessage {
+        id: OutboxId::new(),
+        created: app.clock.now(),
+        to: "helene.caille@egv-demo.invalid".into(),
+        to_name: "Hélène Caillé".into(),
+        subject: "Votre accès au suivi de stage".into(),
+        text: "Bonjour".into(),
+        html: "<p>Bonjour</p>".into(),
+        tutor,
+        placement: Some(placement),
+        link: Some(format!("{}/acces/secret", app.base)),
+        reason: "aucun serveur d'envoi de courriels n'est configuré".into(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_tutor_removes_the_previous_tutors_waiting_message() {
+    let app = App::start().await;
+    let coordinator = app.coordinator().await;
+    let store = &app.state.store;
+    let p = placement(&app, app.w.p_mael);
+    assert_eq!(p.tutor, app.w.helene);
+    let about_mael = waiting_message(&app, p.id, Some(app.w.helene));
+    let about_francois = waiting_message(&app, app.w.p_francois, Some(app.w.helene));
+    let no_tutor = waiting_message(&app, p.id, None);
+    for m in [&about_mael, &about_francois, &no_tutor] {
+        store.insert_outbox(m).await.unwrap();
+    }
+    let show = format!("/messages/{}", about_mael.id);
+    coordinator.get(&show).await.expect(200);
+
+    // An edit that keeps the tutor keeps the message.
+    let fields = with(
+        edit_form(&coordinator, &p).await,
+        "objectives",
+        "Câbler un tableau",
+    );
+    send(&coordinator, &edit_url(p.id), &fields)
+        .await
+        .expect_redirect(&stage(p.id));
+    assert_eq!(store.outbox().unwrap().len(), 3);
+
+    // Another company and its tutor: Hélène's letter about Maël goes, nothing else.
+    let gregoire = store.tutor(app.w.gregoire).unwrap().unwrap();
+    let fields = with(
+        with(
+            edit_form(&coordinator, &p).await,
+            "company",
+            &gregoire.company.to_string(),
+        ),
+        "tutor",
+        &gregoire.id.to_string(),
+    );
+    send(&coordinator, &edit_url(p.id), &fields)
+        .await
+        .expect_redirect(&stage(p.id));
+    assert_eq!(placement(&app, p.id).tutor, app.w.gregoire);
+    let left: Vec<OutboxId> = store.outbox().unwrap().iter().map(|m| m.id).collect();
+    assert_eq!(left.len(), 2, "{left:?}");
+    assert!(left.contains(&about_francois.id) && left.contains(&no_tutor.id));
+    assert!(store.outbox_message(about_mael.id).unwrap().is_none());
+    coordinator.get(&show).await.expect(404);
+    coordinator.get(&format!("{show}/lettre")).await.expect(404);
+    coordinator
+        .get("/messages")
+        .await
+        .expect(200)
+        .shows(&["Messages à remettre"])
+        .hides(&[&about_mael.id.to_string()]);
+}

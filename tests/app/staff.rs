@@ -71,6 +71,14 @@ async fn a_coordinator_adds_a_teacher_and_invites_them_once() {
         )
         .await;
     page.expect(200).shows(&["Noël Gaudin", "une seule fois"]);
+    // It ends seven days later at the same minute, and says so.
+    assert!(
+        page.text()
+            .replace('\u{a0}', " ")
+            .contains("jusqu'au mercredi 18 mars 2026 à 10 h 30."),
+        "{}",
+        page.body
+    );
     let link = link_in(&page);
     let mut noel = app.browser();
     for _ in 0..3 {
@@ -220,7 +228,7 @@ async fn deactivating_an_account_ends_its_sessions_at_once() {
         .await
         .shows(&["Compte désactivé", "(désactivé)", "Réactiver"]);
 
-    // Reactivated: a new link signs in again.
+    // Reactivated: the old link stays dead; a new link signs in again.
     coordinator
         .post(
             "/coordination/personnes/statut",
@@ -228,6 +236,8 @@ async fn deactivating_an_account_ends_its_sessions_at_once() {
         )
         .await
         .expect_redirect(&class_url);
+    app.browser().get(&link).await.expect(404);
+    app.browser().post(&link, &[]).await.expect(404);
     let mut again = app.browser();
     again
         .sign_in_with(&app.link(Subject::Student(w.mael)).await)
@@ -253,4 +263,101 @@ async fn deactivating_an_account_ends_its_sessions_at_once() {
         .await
         .expect(404);
     coordinator.get("/").await.expect(200);
+}
+
+fn teachers_named(app: &App, last: &str) -> usize {
+    app.state
+        .store
+        .teachers()
+        .unwrap()
+        .iter()
+        .filter(|t| t.name.last == last)
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_staff_form_sent_twice_adds_one_member_and_a_homonym_is_refused() {
+    let app = App::start().await;
+    let coordinator = app.coordinator().await;
+    let form = coordinator.get("/coordination/equipe/nouveau").await;
+    form.expect(200);
+    let id = form.field("id").expect("the staff form carries an id");
+    let csrf = form.csrf();
+    let fields = [
+        ("_csrf", csrf.as_str()),
+        ("id", id.as_str()),
+        ("first_name", "Noël"),
+        ("last_name", "Gaudin"),
+        ("role", "enseignant"),
+    ];
+    // A double tap: the same form twice.
+    coordinator
+        .post("/coordination/equipe", &fields)
+        .await
+        .expect_redirect("/");
+    coordinator
+        .post("/coordination/equipe", &fields)
+        .await
+        .expect_redirect("/");
+    assert_eq!(teachers_named(&app, "Gaudin"), 1);
+    let noel = app
+        .state
+        .store
+        .teachers()
+        .unwrap()
+        .into_iter()
+        .find(|t| t.name.last == "Gaudin")
+        .unwrap();
+    assert_eq!(noel.id.to_string(), id);
+    coordinator
+        .get("/")
+        .await
+        .expect(200)
+        .shows(&["était déjà ajouté"]);
+
+    // The same person again from a fresh form (another id), written otherwise.
+    let fresh = coordinator.get("/coordination/equipe/nouveau").await;
+    let other_id = fresh.field("id").unwrap();
+    assert_ne!(other_id, id);
+    let again = coordinator
+        .post(
+            "/coordination/equipe",
+            &[
+                ("_csrf", &csrf),
+                ("id", &other_id),
+                ("first_name", " sebastien"),
+                ("last_name", "ROUSSEL "),
+                ("role", "enseignant"),
+            ],
+        )
+        .await;
+    again.expect(422).shows(&[
+        "Sébastien Roussel est déjà un enseignant de l'établissement",
+        "ROUSSEL",
+    ]);
+    assert_eq!(again.field("id").as_deref(), Some(other_id.as_str()));
+    assert_eq!(teachers_named(&app, "Roussel"), 1);
+    // The same name in the other role is another person.
+    coordinator
+        .post(
+            "/coordination/equipe",
+            &[
+                ("_csrf", &csrf),
+                ("id", &other_id),
+                ("first_name", "Sébastien"),
+                ("last_name", "Roussel"),
+                ("role", "coordination"),
+            ],
+        )
+        .await
+        .expect_redirect("/");
+    assert_eq!(teachers_named(&app, "Roussel"), 1);
+    assert!(
+        app.state
+            .store
+            .coordinators()
+            .unwrap()
+            .iter()
+            .any(|c| c.name.last == "Roussel" && c.id.to_string() == other_id)
+    );
 }

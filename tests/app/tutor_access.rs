@@ -241,10 +241,15 @@ async fn scanners_following_the_link_create_no_session_and_use_nothing() {
     for _ in 0..3 {
         let got = scanner.get(&url).send().await.unwrap();
         assert_eq!(got.status(), 200);
-        assert!(got.headers().get("set-cookie").is_none());
+        let no_session = |h: &reqwest::header::HeaderMap| {
+            h.get_all("set-cookie")
+                .iter()
+                .all(|c| !c.to_str().unwrap().starts_with("livret="))
+        };
+        assert!(no_session(got.headers()));
         assert_eq!(got.headers()["referrer-policy"], "no-referrer");
         let head = scanner.head(&url).send().await.unwrap();
-        assert!(head.headers().get("set-cookie").is_none());
+        assert!(no_session(head.headers()));
     }
     let subject = Subject::Tutor(w.helene);
     assert!(
@@ -425,4 +430,80 @@ async fn the_referent_sends_the_access_by_smtp_and_the_link_in_the_mail_opens_th
     // The referent now sees the first use.
     let card = access_card(&referent.get(&stage(w.p_mael)).await);
     assert!(!card.contains("jamais"), "{card}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_handed_over_from_the_outbox_shows_as_handed_over() {
+    let app = App::start().await;
+    let w = &app.w;
+    let referent = app.teacher(w.referent).await;
+    let action = format!("{}/acces-tuteur", stage(w.p_mael));
+    post_from(&referent, &stage(w.p_mael), &action)
+        .await
+        .expect(303);
+    let page = referent.get(&stage(w.p_mael)).await;
+    page.shows(&["Messages à remettre"]);
+    let card = access_card(&page);
+    assert!(
+        card.contains("le message attend dans « Messages à remettre »"),
+        "{card}"
+    );
+
+    let message = app.state.store.outbox().unwrap().remove(0);
+    app.clock.advance(SignedDuration::from_hours(1));
+    let url = format!("/messages/{}", message.id);
+    post_from(&referent, &url, &format!("{url}/remis"))
+        .await
+        .expect_redirect("/messages");
+    assert!(app.state.store.outbox().unwrap().is_empty());
+    let card = access_card(&referent.get(&stage(w.p_mael)).await);
+    assert!(
+        card.contains(
+            "remis par l'établissement (lien copié ou lettre) le mercredi 11 mars 2026 à 11 h 30"
+        ),
+        "{card}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_plain_http_off_localhost_the_link_form_proves_itself_with_its_confirmation_value() {
+    // Browsers send `Origin: null` and no Sec-Fetch-Site from a no-referrer page that is
+    // not a secure context (http://192.168.x.y): the form's double-submit value decides.
+    let app = App::start().await;
+    let link = app.link(Subject::Tutor(app.w.helene)).await;
+    let unvouched = [("origin", "null")];
+    let b = app.browser();
+    // No confirmation value: refused (a sandboxed page of another site looks like this).
+    b.post_with(&link, &[], &unvouched).await.expect(403);
+    // The value from another browser's page, without its cookie: refused.
+    let other = app.browser();
+    let value = other
+        .get(&link)
+        .await
+        .field("_confirm")
+        .expect("confirmation field");
+    b.post_with(&link, &[("_confirm", &value)], &unvouched)
+        .await
+        .expect(403);
+    // The value of this browser's own page, with its cookie: accepted.
+    let page = b.get(&link).await;
+    let cookie = page
+        .set_cookie("livret_confirm")
+        .expect("confirmation cookie");
+    let attrs = cookie.to_ascii_lowercase();
+    assert!(
+        attrs.contains("httponly") && attrs.contains("samesite=strict"),
+        "{cookie}"
+    );
+    let value = page.field("_confirm").unwrap();
+    let opened = b
+        .post_with(&link, &[("_confirm", &value)], &unvouched)
+        .await;
+    opened.expect_redirect("/");
+    assert!(opened.set_cookie("livret").is_some());
+    // Elsewhere than the link pages, `Origin: null` without Sec-Fetch-Site stays refused.
+    let csrf = b.csrf("/").await;
+    b.post_with("/deconnexion", &[("_csrf", &csrf)], &unvouched)
+        .await
+        .expect(403);
 }

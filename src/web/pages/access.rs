@@ -7,11 +7,11 @@ use crate::auth;
 use crate::domain::access::{AccessKind, AccessRequest, AccessToken, LinkRefusal};
 use crate::domain::{Subject, TutorId, text};
 use crate::error::{Error, Result};
-use crate::web::State;
 use crate::web::extract::{Flash, FormData, Viewer, active_name, session_cookie};
 use crate::web::layout::public_page;
+use crate::web::{State, confirm};
 use maud::{Markup, html};
-use poem::http::StatusCode;
+use poem::http::{HeaderMap, StatusCode};
 use poem::web::cookie::CookieJar;
 use poem::web::{Data, Path, RemoteAddr};
 use poem::{IntoResponse, Response, handler};
@@ -52,6 +52,7 @@ fn invalid_link() -> Response {
 /// to ask for a new link (or the date of the request already made).
 fn refused_tutor_link(
     state: &State,
+    jar: &CookieJar,
     token: &str,
     tutor: TutorId,
     refusal: LinkRefusal,
@@ -75,15 +76,15 @@ fn refused_tutor_link(
             "Votre accès a pris fin le {} : il était valable six mois.",
             text::date_long(link.expires.to_zoned_datetime(zone).date())
         ),
-        LinkRefusal::Superseded => "Un nouveau lien vous a été attribué depuis : celui-ci ne fonctionne plus. Utilisez le lien du courriel ou du courrier le plus récent.".to_string(),
+        LinkRefusal::Superseded => "Ce lien a été remplacé par un nouveau lien et ne fonctionne plus. Utilisez celui du courriel ou de la lettre le plus récent.".to_string(),
     };
     let pending = store.access_request(tutor)?;
     let body = html! {
         p { (what) }
         p {
             "Pour retrouver l'accès, adressez-vous à "
-            @if referents.is_empty() { "l'équipe pédagogique" } @else { "votre enseignant référent, " strong { (referents.join(", ")) } "," }
-            @if !school.is_empty() { " au " (school) } "."
+            @if referents.is_empty() { "l'équipe pédagogique" } @else { "votre enseignant référent, " strong { (referents.join(", ")) } }
+            @if !school.is_empty() { " — " (school) } "."
         }
         @if let Some(r) = pending {
             p.notice role="status" {
@@ -93,6 +94,7 @@ fn refused_tutor_link(
             }
         } @else {
             form method="post" action=(format!("/acces/{token}/demande")) {
+                (confirm::field(&confirm::issue(jar, state.config.secure())))
                 button.primary type="submit" { "Demander un nouveau lien" }
             }
             p.hint { "Votre demande apparaîtra à l'enseignant référent et à l'équipe pédagogique." }
@@ -110,12 +112,12 @@ fn refused_tutor_link(
 
 /// What to show for a link that opens nothing: the tutor's page with a request button,
 /// or the generic page.
-fn refused(state: &State, token: &str) -> Result<Response> {
+fn refused(state: &State, jar: &CookieJar, token: &str) -> Result<Response> {
     if let Some(link) = auth::find_link(&state.store, token)?
         && let Subject::Tutor(tutor) = link.subject
         && let Some(refusal) = link.refusal_at(state.clock.now())
     {
-        return refused_tutor_link(state, token, tutor, refusal, &link);
+        return refused_tutor_link(state, jar, token, tutor, refusal, &link);
     }
     Ok(invalid_link())
 }
@@ -129,11 +131,12 @@ fn refused(state: &State, token: &str) -> Result<Response> {
 pub fn access_show(
     state: Data<&State>,
     client: &RemoteAddr,
+    jar: &CookieJar,
     Path(token): Path<String>,
 ) -> Result<Response> {
     limit(&state, client, None)?;
     let Some(link) = auth::check_link(&state.store, &state.clock, &token)? else {
-        return refused(&state, &token);
+        return refused(&state, jar, &token);
     };
     let Some(name) = active_name(&state, &link.subject)? else {
         return Ok(invalid_link());
@@ -143,10 +146,12 @@ pub fn access_show(
         AccessKind::SignIn => "votre espace",
         AccessKind::Invitation => "votre espace (ce lien d'invitation ne sert qu'une fois)",
     };
+    let confirm_value = confirm::issue(jar, state.config.secure());
     let body: Markup = html! {
         p { "Bonjour " (name.first) "," }
         p { "Ce lien personnel ouvre " (space) " dans Livret, le livret de suivi des périodes de formation en milieu professionnel." }
         form method="post" action=(format!("/acces/{token}")) {
+            (confirm::field(&confirm_value))
             button.primary type="submit" { "Ouvrir mon espace" }
         }
         p.hint { "Ce lien est personnel : ne le transférez pas. S'il a été perdu ou volé, l'établissement peut le verrouiller et vous en donner un nouveau." }
@@ -164,9 +169,13 @@ pub fn access_show(
 pub async fn access_request(
     state: Data<&State>,
     client: &RemoteAddr,
+    jar: &CookieJar,
+    headers: &HeaderMap,
     Path(token): Path<String>,
+    form: FormData,
 ) -> Result<Response> {
     limit(&state, client, Some(auth::hash_secret(&token)))?;
+    confirm::check(headers, jar, &form)?;
     if let Some(link) = auth::find_link(&state.store, &token)?
         && let Subject::Tutor(tutor) = link.subject
         && let Some(refusal) = link.refusal_at(state.clock.now())
@@ -195,11 +204,14 @@ pub async fn access_open(
     state: Data<&State>,
     jar: &CookieJar,
     client: &RemoteAddr,
+    headers: &HeaderMap,
     Path(token): Path<String>,
+    form: FormData,
 ) -> Result<Response> {
     limit(&state, client, Some(auth::hash_secret(&token)))?;
+    confirm::check(headers, jar, &form)?;
     let Some(link) = auth::check_link(&state.store, &state.clock, &token)? else {
-        return refused(&state, &token);
+        return refused(&state, jar, &token);
     };
     if active_name(&state, &link.subject)?.is_none() {
         return Ok(invalid_link());

@@ -3,7 +3,9 @@
 use super::staff::{invite_button, status_button};
 use super::{PlacementView, parse_id, placement_url, see_other, tutor_access};
 use crate::auth::permissions;
-use crate::domain::class_form::{CYCLE_YEARS, ClassInput, name_key, validate_class};
+use crate::domain::class_form::{
+    CYCLE_YEARS, ClassInput, name_key, validate_class, years_for_level,
+};
 use crate::domain::{FieldErrors, Subject, text};
 use crate::error::Result;
 use crate::web::State;
@@ -45,8 +47,13 @@ fn class_form(
             select #year name="year" required
                 aria-invalid=[errors.get("year").map(|_| "true")] aria-describedby=[described_by(errors, "year")] {
                 option value="" { "— choisir —" }
-                @for (year, value) in CYCLE_YEARS {
-                    option value=(value) selected[value == input.year] { (year.label()) }
+                // Grouped by diploma level: the year must suit the diploma chosen.
+                @for (group, level) in [("CAP", "cap"), ("Bac Pro", "bac-pro"), ("BTS", "bts")] {
+                    optgroup label=(group) {
+                        @for (year, value) in CYCLE_YEARS.iter().filter(|(y, _)| years_for_level(level).contains(y)) {
+                            option value=(value) selected[*value == input.year] { (year.label()) }
+                        }
+                    }
                 }
             }
             button.primary type="submit" { "Créer la classe" }
@@ -77,7 +84,8 @@ pub fn class_new(state: Data<&State>, viewer: Viewer) -> Result<Response> {
 }
 
 /// `POST /coordination/classes`: creates a class; the name must be free (case, accents
-/// and spaces ignored) and the diploma one of the store's referentials.
+/// and spaces ignored), the diploma one of the store's referentials, and the year one
+/// in which that diploma is prepared (see `class_form::years_for_level`).
 ///
 /// # Errors
 /// 404 unless a coordinator; 403 without a valid anti-CSRF token; store failure.
@@ -95,12 +103,7 @@ pub async fn class_create(
         diploma: form.get("diploma").to_string(),
         year: form.get("year").to_string(),
     };
-    let diplomas: Vec<String> = state
-        .store
-        .referentials()?
-        .into_iter()
-        .map(|r| r.code)
-        .collect();
+    let diplomas = state.store.referentials()?;
     let taken: Vec<String> = state
         .store
         .classes()?

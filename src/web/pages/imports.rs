@@ -43,17 +43,22 @@ pub const MAX_CLASS_LIST_BYTES: usize = 1024 * 1024;
 /// enough.
 static IMPORT_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
+/// The message for a chosen file of 0 bytes (not "choose a file": one was chosen).
+const EMPTY_FILE: &str = "Le fichier est vide.";
+
 fn unprocessable(markup: Markup) -> Response {
     markup
         .with_status(StatusCode::UNPROCESSABLE_ENTITY)
         .into_response()
 }
 
-/// A `multipart/form-data` form: its text fields, and the bytes of its `file` field
-/// (empty when no file was chosen).
+/// A `multipart/form-data` form: its text fields, and the bytes of its `file` field.
+/// `file` is `None` when no file was chosen (no `file` part, or one without a file
+/// name, which is what browsers send then), and `Some` of possibly empty bytes when
+/// one was, so that a chosen 0-byte file is told apart from no file.
 struct Upload {
     fields: FormData,
-    file: Vec<u8>,
+    file: Option<Vec<u8>>,
 }
 
 /// Reads a whole `multipart/form-data` body of at most [`MAX_UPLOAD_BYTES`] (counted
@@ -72,13 +77,15 @@ async fn read_upload(req: &Request, body: Body) -> Result<Upload> {
         .await
         .map_err(|_| Error::BadRequest("type de contenu inattendu".into()))?;
     let mut fields = Vec::new();
-    let mut file = Vec::new();
+    let mut file = None;
     while let Some(field) = multipart.next_field().await.map_err(|e| bad(&e))? {
         let name = field.name().unwrap_or_default().to_string();
-        let is_file = field.file_name().is_some();
+        let file_name = field.file_name().map(ToString::to_string);
         let data = field.bytes().await.map_err(|e| bad(&e))?;
-        if is_file && name == "file" {
-            file = data;
+        if name == "file" && file_name.is_some() {
+            if file_name.is_some_and(|n| !n.is_empty()) {
+                file = Some(data);
+            }
         } else {
             fields.push((name, String::from_utf8_lossy(&data).into_owned()));
         }
@@ -171,10 +178,11 @@ struct ReadList {
     encoding: SourceEncoding,
 }
 
-/// Decodes and parses a class-list file; the French error otherwise.
+/// Decodes and parses a class-list file; the French error otherwise ("Le fichier est
+/// vide." for 0 bytes).
 fn read_list(bytes: &[u8]) -> std::result::Result<ReadList, String> {
     if bytes.is_empty() {
-        return Err("Choisissez le fichier CSV à importer.".into());
+        return Err(EMPTY_FILE.into());
     }
     if bytes.len() > MAX_CLASS_LIST_BYTES {
         return Err(format!(
@@ -307,6 +315,14 @@ fn preview_page(viewer: &Viewer, v: &PreviewView<'_>) -> Markup {
         }
         @if !p.to_update.is_empty() {
             h2 { "À mettre à jour" }
+            @let renamed = p.to_update.iter().filter(|u| u.name_changed).count();
+            @if renamed > 0 {
+                p.notice {
+                    strong { "⚠ Vérifiez l'INE : " }
+                    (count(renamed, "élève reconnu par son INE change", "élèves reconnus par leur INE changent"))
+                    " de nom. Importez seulement si c'est bien le même élève (nom corrigé) ; sinon corrigez l'INE dans le fichier."
+                }
+            }
             div.table-wrap {
                 table.stacked {
                     thead { tr { th { "Ligne" } th { "Élève" } th { "Changements" } } }
@@ -314,7 +330,16 @@ fn preview_page(viewer: &Viewer, v: &PreviewView<'_>) -> Markup {
                         @for u in &p.to_update {
                             tr {
                                 td data-label="Ligne" { (u.line) }
-                                td data-label="Élève" { (u.before.name.last) " " (u.before.name.first) }
+                                td data-label="Élève" {
+                                    // One grid cell on a phone: name and mark together.
+                                    div {
+                                        (u.before.name.last) " " (u.before.name.first)
+                                        @if u.name_changed {
+                                            br;
+                                            span.badge.todo { "⚠ nom changé : vérifiez l'INE" }
+                                        }
+                                    }
+                                }
                                 td data-label="Changements" {
                                     ul.changes {
                                         @for c in &u.changed {
@@ -410,7 +435,11 @@ pub async fn import_preview(
         errors.add("default_class", "Choisissez une classe de la liste.");
         None
     });
-    let read = read_list(&upload.file);
+    let file = upload.file.as_deref().unwrap_or_default();
+    let read = match &upload.file {
+        None => Err("Choisissez le fichier CSV à importer.".to_string()),
+        Some(bytes) => read_list(bytes),
+    };
     if let Err(message) = &read {
         errors.add("file", message.clone());
     }
@@ -422,14 +451,20 @@ pub async fn import_preview(
             )));
         }
     };
-    let preview = class_list::preview(&read.list, &state.store.all_students()?, &classes, default);
+    let preview = class_list::preview(
+        &read.list,
+        &state.store.all_students()?,
+        &classes,
+        default,
+        state.clock.today(),
+    );
     Ok(preview_page(
         &viewer,
         &PreviewView {
             read: &read,
             preview: &preview,
             classes: &classes,
-            file: &upload.file,
+            file,
             default_class: default,
             notice: None,
         },
@@ -488,7 +523,8 @@ pub async fn import_apply(
         }
     };
     let existing = state.store.all_students()?;
-    let preview = class_list::preview(&read.list, &existing, &classes, default);
+    let today = state.clock.today();
+    let preview = class_list::preview(&read.list, &existing, &classes, default, today);
     let stale = |preview: &ImportPreview| -> Response {
         preview_page(
             &viewer,
@@ -517,8 +553,13 @@ pub async fn import_apply(
         .apply_class_import(&preview.to_update, created)
         .await?
     {
-        let fresh =
-            class_list::preview(&read.list, &state.store.all_students()?, &classes, default);
+        let fresh = class_list::preview(
+            &read.list,
+            &state.store.all_students()?,
+            &classes,
+            default,
+            today,
+        );
         return Ok(stale(&fresh));
     }
     let n = |len: usize| u32::try_from(len).unwrap_or(u32::MAX);
@@ -636,12 +677,12 @@ fn referential_page(
                     ul.sources {
                         @for s in &r.sources {
                             li {
-                                (status_badge(s.status)) " " (s.title)
+                                (status_badge(s.status)) " " (referential::keep_quotes_together(&s.title))
                                 @if !s.url.is_empty() || !s.note.is_empty() {
                                     details {
                                         summary { "Détails" }
                                         @if !s.url.is_empty() { p.break { (s.url) } }
-                                        @if !s.note.is_empty() { p { (s.note) } }
+                                        @if !s.note.is_empty() { p.break { (referential::keep_quotes_together(&s.note)) } }
                                     }
                                 }
                             }
@@ -699,19 +740,22 @@ pub async fn referential_import(
     permissions::coordinator_only(&viewer.subject)?;
     let upload = read_upload(req, body).await?;
     viewer.check_csrf(&upload.fields)?;
-    let bytes = if upload.file.is_empty() {
-        URL_SAFE_NO_PAD
-            .decode(upload.fields.get("content"))
-            .map_err(|_| Error::BadRequest("contenu du référentiel illisible".into()))?
-    } else {
-        upload.file
-    };
     let refused = |problem: RefProblem| -> Result<Response> {
         Ok(unprocessable(referential_page(
             &state,
             &viewer,
             Some(&problem),
         )?))
+    };
+    let bytes = match upload.file {
+        Some(bytes) if bytes.is_empty() => {
+            return refused(RefProblem::File(EMPTY_FILE.into()));
+        }
+        Some(bytes) => bytes,
+        // The replacement confirmation carries the file in `content`.
+        None => URL_SAFE_NO_PAD
+            .decode(upload.fields.get("content"))
+            .map_err(|_| Error::BadRequest("contenu du référentiel illisible".into()))?,
     };
     if bytes.is_empty() {
         return refused(RefProblem::File(

@@ -158,6 +158,14 @@ fn mailto_encode(s: &str) -> String {
     out
 }
 
+/// Rows the link field needs to show `link` whole, broken anywhere (see `pwa/app.css`),
+/// on the narrowest phone Livret supports: 360 px leaves room for about 30 characters
+/// of the field's monospace font per row; 2 to 12 rows.
+fn link_rows(link: &str) -> usize {
+    const CHARS_PER_ROW: usize = 28;
+    link.chars().count().div_ceil(CHARS_PER_ROW).clamp(2, 12)
+}
+
 /// `GET /messages/:id`: one message, its link in a read-only field easy to copy on a
 /// phone, and what can be done with it (print the letter, write from one's own
 /// mailbox, mark as handed over).
@@ -191,7 +199,7 @@ pub fn message_show(
         @if let Some(link) = &m.link {
             label for="link" { strong { "Lien personnel à transmettre" } }
             p.hint { "Appuyez longuement dans le cadre pour tout sélectionner et copier. Ce lien ouvre l'espace du destinataire : ne l'ouvrez pas vous-même." }
-            textarea #link.link-field name="link" readonly rows="3" spellcheck="false" autocomplete="off" { (link) }
+            textarea #link.link-field name="link" readonly rows=(link_rows(link)) spellcheck="false" autocomplete="off" { (link) }
         }
         div.buttons.message-actions {
             a.button.primary href=(format!("{}/lettre", url(&m))) { "Imprimer la lettre" }
@@ -359,6 +367,13 @@ pub async fn message_handed_over(
     viewer.check_csrf(&form)?;
     let m = visible_message(&state.store, &viewer.subject, &id)?;
     state.store.delete_outbox(m.id).await?;
+    // The referent's card then says when the link was handed over.
+    if let Some(secret) = m.link.as_deref().and_then(|l| l.rsplit_once("/acces/")) {
+        state
+            .store
+            .mark_token_handed_over(&crate::auth::hash_secret(secret.1), state.clock.now())
+            .await?;
+    }
     Flash::MessageHandedOver.set(jar);
     Ok(see_other("/messages"))
 }

@@ -9,7 +9,7 @@ use super::{parse_id, placement_url, see_other};
 use crate::auth::permissions;
 use crate::domain::logbook::parse_date;
 use crate::domain::placement_form::{
-    Choices, Editing, NEW_COMPANY, NEW_TUTOR, PlacementInput, overlap_value, overlaps,
+    Choices, Editing, NEW_COMPANY, NEW_TUTOR, PlacementInput, overlap_value, overlaps_to_confirm,
     validate_placement,
 };
 use crate::domain::{
@@ -389,7 +389,10 @@ pub fn placement_edit(
 }
 
 /// `POST /stages/:id/modifier`: changes the placement, and corrects its company and
-/// tutor when their details were edited.
+/// tutor when their details were edited. A new tutor supersedes the messages about
+/// this placement still waiting in the outbox for the previous one (see
+/// `Store::update_placement`). Overlapping periods are asked again only when the edit
+/// makes a new overlap (see `overlaps_to_confirm`).
 ///
 /// # Errors
 /// 404 unless a coordinator or the placement's referent; 403 without a valid anti-CSRF
@@ -434,7 +437,8 @@ async fn save(
     };
     let p = &change.placement;
     let existing = state.store.placements_of_student(p.student)?;
-    let overlapping = overlaps(&existing, p.student, p.start, p.end, Some(p.id));
+    let before = mode.editing().map(|e| e.placement);
+    let overlapping = overlaps_to_confirm(&existing, p, before);
     if !input.accepts(&overlapping) {
         return Ok(again(&FieldErrors::default(), &overlapping));
     }
@@ -448,10 +452,14 @@ async fn save(
             Flash::PlacementCreated.set(jar);
         }
         Mode::Edit(_) => {
-            if !state.store.update_placement(&change).await? {
+            let Some(superseded) = state.store.update_placement(&change).await? else {
                 return Err(Error::NotFound);
-            }
-            tracing::info!(placement = %p.id, "période de formation modifiée");
+            };
+            tracing::info!(
+                placement = %p.id,
+                superseded_messages = superseded,
+                "période de formation modifiée"
+            );
             if let Subject::Teacher(t) = viewer.subject
                 && t != p.referent
             {

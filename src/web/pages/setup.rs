@@ -8,11 +8,11 @@ use crate::auth;
 use crate::domain::setup::{SetupInput, validate_setup};
 use crate::domain::{FieldErrors, Subject};
 use crate::error::Result;
-use crate::web::State;
 use crate::web::extract::{FormData, session_cookie};
 use crate::web::layout::{described_by, error_summary, field_error, public_page};
+use crate::web::{State, confirm};
 use maud::{Markup, html};
-use poem::http::StatusCode;
+use poem::http::{HeaderMap, StatusCode};
 use poem::web::cookie::CookieJar;
 use poem::web::{Data, Path, RemoteAddr};
 use poem::{IntoResponse, Response, handler};
@@ -47,7 +47,12 @@ fn text_field(
     }
 }
 
-fn setup_form(token: &str, input: &SetupInput, errors: &FieldErrors) -> Markup {
+fn setup_form(
+    token: &str,
+    confirm_value: &str,
+    input: &SetupInput,
+    errors: &FieldErrors,
+) -> Markup {
     public_page(
         "Installer Livret",
         None,
@@ -55,6 +60,7 @@ fn setup_form(token: &str, input: &SetupInput, errors: &FieldErrors) -> Markup {
             p { "Ce formulaire crée l'établissement et le premier compte de coordination (équipe pédagogique ou DDFPT). Il ne sert qu'une fois." }
             (error_summary(errors))
             form.stack method="post" action=(format!("/installation/{token}")) novalidate {
+                (confirm::field(confirm_value))
                 h2 { "L'établissement" }
                 (text_field(&input.school_name, errors, "school_name", "Nom de l'établissement", "organization", true))
                 (text_field(&input.uai, errors, "uai", "Code UAI (7 chiffres et une lettre)", "off", true))
@@ -78,13 +84,21 @@ fn setup_form(token: &str, input: &SetupInput, errors: &FieldErrors) -> Markup {
 pub fn setup_show(
     state: Data<&State>,
     client: &RemoteAddr,
+    jar: &CookieJar,
     Path(token): Path<String>,
 ) -> Result<Response> {
     super::access::limit(&state, client, None)?;
     if !auth::check_setup_link(&state.store, &state.clock, &token)? {
         return Ok(unusable());
     }
-    Ok(setup_form(&token, &SetupInput::default(), &FieldErrors::default()).into_response())
+    let confirm_value = confirm::issue(jar, state.config.secure());
+    Ok(setup_form(
+        &token,
+        &confirm_value,
+        &SetupInput::default(),
+        &FieldErrors::default(),
+    )
+    .into_response())
 }
 
 /// `POST /installation/:token`: creates the school and the first coordinator, uses
@@ -98,10 +112,12 @@ pub async fn setup_create(
     state: Data<&State>,
     jar: &CookieJar,
     client: &RemoteAddr,
+    headers: &HeaderMap,
     Path(token): Path<String>,
     form: FormData,
 ) -> Result<Response> {
     super::access::limit(&state, client, None)?;
+    confirm::check(headers, jar, &form)?;
     if !auth::check_setup_link(&state.store, &state.clock, &token)? {
         return Ok(unusable());
     }
@@ -117,9 +133,11 @@ pub async fn setup_create(
     let (school, coordinator) = match validate_setup(&input) {
         Ok(v) => v,
         Err(errors) => {
-            return Ok(setup_form(&token, &input, &errors)
-                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
-                .into_response());
+            return Ok(
+                setup_form(&token, form.get(confirm::CONFIRM_FIELD), &input, &errors)
+                    .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+                    .into_response(),
+            );
         }
     };
     if !state

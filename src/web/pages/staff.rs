@@ -5,7 +5,7 @@
 use super::see_other;
 use crate::auth;
 use crate::auth::permissions;
-use crate::domain::staff_form::{NewStaff, StaffInput, validate_staff};
+use crate::domain::staff_form::{NewStaff, Staff, StaffInput, validate_staff};
 use crate::domain::{CoordinatorId, FieldErrors, PersonName, StudentId, Subject, TeacherId, text};
 use crate::error::{Error, Result};
 use crate::store::SchoolSeed;
@@ -56,6 +56,7 @@ fn staff_form(viewer: &Viewer, input: &StaffInput, errors: &FieldErrors) -> Mark
         (error_summary(errors))
         form.stack method="post" action="/coordination/equipe" novalidate {
             (csrf_field(viewer))
+            input type="hidden" name="id" value=(input.id);
             label for="first_name" { "Prénom" }
             (field_error(errors, "first_name"))
             input #first_name type="text" name="first_name" value=(input.first_name) required autocomplete="off"
@@ -86,17 +87,25 @@ fn staff_form(viewer: &Viewer, input: &StaffInput, errors: &FieldErrors) -> Mark
     )
 }
 
-/// `GET /coordination/equipe/nouveau`: the empty staff form.
+/// `GET /coordination/equipe/nouveau`: the empty staff form, carrying the new
+/// member's id (see [`staff_create`]).
 ///
 /// # Errors
 /// 404 unless a coordinator.
 #[handler]
 pub fn staff_new(viewer: Viewer) -> Result<Response> {
     permissions::coordinator_only(&viewer.subject)?;
-    Ok(staff_form(&viewer, &StaffInput::default(), &FieldErrors::default()).into_response())
+    let input = StaffInput {
+        id: uuid::Uuid::new_v4().to_string(),
+        ..StaffInput::default()
+    };
+    Ok(staff_form(&viewer, &input, &FieldErrors::default()).into_response())
 }
 
-/// `POST /coordination/equipe`: adds a teacher or a coordinator.
+/// `POST /coordination/equipe`: adds a teacher or a coordinator. The form carries the
+/// new member's id: sent again (double tap, "Back" then send), it adds nobody more
+/// and says so; a form without a readable id gets a fresh one. A second member of
+/// the same role and name is refused (see [`validate_staff`]).
 ///
 /// # Errors
 /// 404 unless a coordinator; 403 without a valid anti-CSRF token; store failure.
@@ -109,13 +118,30 @@ pub async fn staff_create(
 ) -> Result<Response> {
     permissions::coordinator_only(&viewer.subject)?;
     viewer.check_csrf(&form)?;
+    let id = form
+        .get("id")
+        .trim()
+        .parse::<uuid::Uuid>()
+        .unwrap_or_else(|_| uuid::Uuid::new_v4());
+    let store = &state.store;
+    if store.teacher(TeacherId(id))?.is_some() || store.coordinator(CoordinatorId(id))?.is_some() {
+        Flash::StaffAlreadySaved.set(jar);
+        return Ok(see_other("/"));
+    }
     let input = StaffInput {
+        id: id.to_string(),
         first_name: form.get("first_name").to_string(),
         last_name: form.get("last_name").to_string(),
         email: form.get("email").to_string(),
         role: form.get("role").to_string(),
     };
-    let seed = match validate_staff(&input) {
+    let (teachers, coordinators) = (store.teachers()?, store.coordinators()?);
+    let existing = Staff {
+        teachers: &teachers,
+        coordinators: &coordinators,
+    };
+    // Two sends of one form racing past the check above write the same id: one record.
+    let seed = match validate_staff(&input, id, existing) {
         Ok(NewStaff::Teacher(t)) => SchoolSeed {
             teachers: vec![t],
             ..Default::default()
@@ -155,12 +181,11 @@ pub async fn invitation_create(
     let url = format!("{}/acces/{secret}", state.config.public_url);
     let until = state
         .clock
-        .now()
+        .now_zoned()
         .checked_add(jiff::SignedDuration::from_hours(24 * auth::INVITATION_DAYS))
-        .map(|t| t.to_zoned_datetime(state.clock.zone().clone()).date())
-        .unwrap_or_else(|_| state.clock.today());
+        .unwrap_or_else(|_| state.clock.now_zoned());
     let body = html! {
-        p { "Transmettez ce lien à " strong { (name.full()) } " (" (subject.role_label()) ") : il ouvre son espace une seule fois, jusqu'au " (text::date_long(until)) " inclus." }
+        p { "Transmettez ce lien à " strong { (name.full()) } " (" (subject.role_label()) ") : il ouvre son espace une seule fois, jusqu'au " (text::date_long(until.date())) " à " (format!("{:02}\u{a0}h\u{a0}{:02}", until.hour(), until.minute())) "." }
         p.link-box { code { (url) } }
         p.hint { "Le lien n'est affiché qu'ici : copiez-le maintenant. Une nouvelle invitation remplace celle-ci." }
         a.button href="/" { "Retour à l'établissement" }

@@ -100,6 +100,11 @@ pub fn section(state: &State, viewer: &Viewer, v: &PlacementView) -> Result<Mark
     let now = state.clock.now();
     let access = AccessState::of(&state.store, v.tutor.id, now)?;
     let request: Option<AccessRequest> = state.store.access_request(v.tutor.id)?;
+    let waiting = state
+        .store
+        .outbox()?
+        .iter()
+        .any(|m| m.tutor == Some(v.tutor.id));
     let base = format!("{}/acces-tuteur", placement_url(v.placement.id));
     let token = match &access {
         AccessState::None => None,
@@ -120,9 +125,13 @@ pub fn section(state: &State, viewer: &Viewer, v: &PlacementView) -> Result<Mark
                     dt { "Créé le" } dd { (when(t.issued, zone)) }
                     dt { "Valable jusqu'au" } dd { (text::date_long(t.expires.to_zoned_datetime(zone.clone()).date())) }
                     dt { "Envoyé" } dd {
-                        @match t.sent {
-                            Some(at) => { "par courriel le " (when(at, zone)) }
-                            None => { "pas par courriel (voir « Messages à remettre »)" }
+                        @match (t.sent, t.handed_over) {
+                            (Some(at), _) => { "par courriel le " (when(at, zone)) }
+                            (None, Some(at)) => { "remis par l'établissement (lien copié ou lettre) le " (when(at, zone)) }
+                            (None, None) => {
+                                @if waiting { "pas encore : le message attend dans « Messages à remettre »" }
+                                @else { "pas par courriel" }
+                            }
                         }
                     }
                     dt { "Dernière utilisation" } dd {

@@ -16,12 +16,16 @@ mod access;
 mod classes;
 #[path = "app/imports.rs"]
 mod imports;
+#[path = "app/install.rs"]
+mod install;
 #[path = "app/logbook_form.rs"]
 mod logbook_form;
 #[path = "app/mail.rs"]
 mod mail;
 #[path = "app/not_found.rs"]
 mod not_found;
+#[path = "app/offline.rs"]
+mod offline;
 #[path = "app/pages.rs"]
 mod pages;
 #[path = "app/placements.rs"]
@@ -38,5 +42,7 @@ mod smtp_sink;
 mod staff;
 #[path = "app/store.rs"]
 mod store;
+#[path = "app/sync.rs"]
+mod sync;
 #[path = "app/tutor_access.rs"]
 mod tutor_access;

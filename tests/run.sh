@@ -10,7 +10,8 @@
 #   cargo clippy --all-targets --locked -- -D warnings
 #   cargo test --locked                       (unit + integration tests)
 #   cargo build --release --locked
-#   the real-browser tests (headless Chromium, 390×844) against the release binary
+#   the real-browser tests (headless Chromium, 390×844) against the release binary,
+#   installability (CDP Page.getInstallabilityErrors) included
 #
 # As root (CI) it installs system packages with apt-get; as another user it uses sudo
 # when available and otherwise stops, saying which package to install. A missing browser
@@ -139,3 +140,13 @@ section "Browser test: school set up from scratch, tutor opens her link (Chromiu
 LIVRET_BIN="$REPO/target/release/livret" CHROMIUM_PATH="$CHROMIUM" \
   node "$BROWSER_DIR/school_setup.mjs"
 echo "Screenshots: $BROWSER_DIR/artifacts/{setup-form,import-preview,placement-form,placement-access,outbox-message,outbox-letter,tutor-home,tutor-link-locked}.png"
+
+section "Browser test: installable app, manifest and icons (Chromium, persistent profile)"
+LIVRET_BIN="$REPO/target/release/livret" CHROMIUM_PATH="$CHROMIUM" \
+  node "$BROWSER_DIR/install.mjs"
+echo "Screenshot: $BROWSER_DIR/artifacts/offline-page.png"
+
+section "Browser test: offline logbook, outbox replayed exactly once, worker update (Chromium, 390×844)"
+LIVRET_BIN="$REPO/target/release/livret" CHROMIUM_PATH="$CHROMIUM" \
+  node "$BROWSER_DIR/offline_logbook.mjs"
+echo "Screenshots: $BROWSER_DIR/artifacts/{offline-pending,offline-synced,offline-rejected,offline-sign-in}.png"

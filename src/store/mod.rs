@@ -150,9 +150,13 @@ impl Store {
     /// [`StoreError::NewerSchema`] for data from a newer Livret; sled errors (for
     /// example the directory is used by another running Livret).
     pub fn open(dir: &Path, cache_bytes: u64) -> Result<Store> {
+        // No background flusher thread: every write flushes before it returns (see
+        // `write`), and without the thread the directory's lock is released as soon as
+        // the store is dropped (a flusher could hold it for up to its period).
         let db = sled::Config::new()
             .path(dir)
             .cache_capacity(cache_bytes)
+            .flush_every_ms(None)
             .open()?;
         let meta = db.open_tree("meta")?;
         let data = db.open_tree("data")?;

@@ -52,8 +52,16 @@ fn table() -> &'static Table {
         let files = Pwa::iter()
             .filter_map(|n| Pwa::get(&n).map(|f| (n.to_string(), f.data)))
             .chain(Icons::iter().filter_map(|n| Icons::get(&n).map(|f| (n.to_string(), f.data))));
+        // Test-only knob (issue 4): `LIVRET_ASSET_SALT` is mixed into every hash, so a
+        // browser test can start "a new version" whose asset URLs all differ without
+        // rebuilding the binary. Contents are unchanged; unset (the normal case), the
+        // hashes are those of the files alone.
+        let salt = std::env::var("LIVRET_ASSET_SALT").unwrap_or_default();
         for (name, bytes) in files {
-            let digest = Sha256::digest(&bytes);
+            let digest = Sha256::new()
+                .chain_update(salt.as_bytes())
+                .chain_update(&bytes)
+                .finalize();
             let hash: String = digest[..5].iter().map(|b| format!("{b:02x}")).collect();
             let hashed = match name.rsplit_once('.') {
                 Some((stem, ext)) => format!("{stem}.{hash}.{ext}"),
@@ -79,6 +87,45 @@ pub fn url(name: &str) -> &'static str {
         .urls
         .get(name)
         .map_or("/assets/missing", String::as_str)
+}
+
+/// The version of the embedded assets as a whole: 16 hex characters of SHA-256 over
+/// every hashed file name (each carries its content hash), so any change to any file
+/// (or to `LIVRET_ASSET_SALT`) gives a new version. The service worker's cache names
+/// carry it (see [`super::sw`]).
+pub fn version() -> &'static str {
+    static VERSION: OnceLock<String> = OnceLock::new();
+    VERSION.get_or_init(|| {
+        let mut names: Vec<&String> = table().by_hashed.keys().collect();
+        names.sort();
+        let mut h = Sha256::new();
+        for n in names {
+            h.update(n.as_bytes());
+            h.update(b"\n");
+        }
+        h.finalize()[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    })
+}
+
+/// Every embedded file: (plain name, hashed URL), sorted by name.
+pub fn all() -> Vec<(&'static str, &'static str)> {
+    let mut v: Vec<_> = table()
+        .urls
+        .iter()
+        .map(|(n, u)| (n.as_str(), u.as_str()))
+        .collect();
+    v.sort_unstable();
+    v
+}
+
+/// The bytes of an embedded file by its plain name (`"sw.js"`), if it exists.
+pub fn bytes(name: &str) -> Option<&'static [u8]> {
+    let url = table().urls.get(name)?;
+    let hashed = url.strip_prefix("/assets/")?;
+    table().by_hashed.get(hashed).map(|a| a.bytes.as_ref())
 }
 
 /// `GET /assets/:file`: an embedded file by its hashed name.

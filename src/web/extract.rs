@@ -291,30 +291,42 @@ pub fn active_name(state: &State, subject: &Subject) -> Result<Option<PersonName
     })
 }
 
-impl<'a> FromRequest<'a> for Viewer {
-    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+impl Viewer {
+    /// The person whose live session the request's cookie names, without touching the
+    /// pending flash message (the JSON API of issue 4 uses it: a background sync must
+    /// not eat the message meant for the next page).
+    ///
+    /// # Errors
+    /// [`Error::SignInRequired`] when there is no live session or the account is
+    /// inactive; store failure.
+    pub async fn from_session(req: &Request) -> Result<Viewer, Error> {
         let state = state_of(req)?;
-        let jar = req.cookie();
-        let cookie = jar
+        let cookie = req
+            .cookie()
             .get(session_cookie_name(state.config.secure()))
             .ok_or(Error::SignInRequired)?;
         let secret = cookie.value_str();
-        let session = auth::find_session(&state.store, &state.clock, secret)
-            .map_err(Error::from)?
-            .ok_or(Error::SignInRequired)?;
+        let session =
+            auth::find_session(&state.store, &state.clock, secret)?.ok_or(Error::SignInRequired)?;
         let name = active_name(state, &session.subject)?.ok_or(Error::SignInRequired)?;
         if let Some(via) = &session.via {
-            auth::note_link_use(&state.store, &state.clock, via)
-                .await
-                .map_err(Error::from)?;
+            auth::note_link_use(&state.store, &state.clock, via).await?;
         }
         Ok(Viewer {
             subject: session.subject,
             name,
             csrf: session.csrf,
             session_hash: auth::hash_secret(secret),
-            flash: Flash::take(jar),
+            flash: None,
         })
+    }
+}
+
+impl<'a> FromRequest<'a> for Viewer {
+    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        let mut viewer = Viewer::from_session(req).await?;
+        viewer.flash = Flash::take(req.cookie());
+        Ok(viewer)
     }
 }
 

@@ -9,7 +9,8 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 /// A link back to the parent page: (URL, French label).
 pub type Back<'a> = Option<(&'a str, &'a str)>;
 
-fn head(title: &str) -> Markup {
+/// The page head; `user` is the signed-in person's opaque tag ([`super::sw::user_tag`]).
+fn head(title: &str, user: Option<&str>) -> Markup {
     html! {
         head {
             meta charset="utf-8";
@@ -18,6 +19,19 @@ fn head(title: &str) -> Markup {
             title { (title) " — Livret" }
             link rel="stylesheet" href=(assets::url("app.css"));
             link rel="icon" href=(assets::url("livret.svg")) type="image/svg+xml";
+            // Offline logbook (issue 4): who the outbox belongs to, and the page scripts
+            // (progressive enhancement: every form works without them).
+            @if let Some(user) = user {
+                meta name="livret-user" content=(user);
+            }
+            script src=(assets::url("outbox.js")) defer {}
+            script src=(assets::url("app.js")) defer {}
+            // Installable app (issue 4): manifest, home-screen icon and name.
+            link rel="manifest" href="/manifest.webmanifest";
+            link rel="apple-touch-icon" href=(assets::url("apple-touch-icon.png"));
+            meta name="mobile-web-app-capable" content="yes";
+            meta name="apple-mobile-web-app-capable" content="yes";
+            meta name="apple-mobile-web-app-title" content="Livret";
         }
     }
 }
@@ -28,7 +42,7 @@ pub fn page(viewer: &Viewer, title: &str, back: Back<'_>, body: Markup) -> Marku
     html! {
         (DOCTYPE)
         html lang="fr" {
-            (head(title))
+            (head(title, Some(&super::sw::user_tag(&viewer.subject))))
             body {
                 header.top {
                     a.brand href="/" { "Livret" }
@@ -63,7 +77,7 @@ pub fn public_page(title: &str, flash: Option<Flash>, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="fr" {
-            (head(title))
+            (head(title, None))
             body {
                 header.top {
                     a.brand href="/" { "Livret" }

@@ -98,6 +98,14 @@ pub async fn guard<E: Endpoint>(next: E, req: Request, guard: Guard) -> poem::Re
     let carries_secret = SECRET_PREFIXES
         .iter()
         .any(|p| req.uri().path().starts_with(p));
+    // The sync API (issue 4) answers its refusals in JSON, never with an HTML page.
+    let refuse = |e: Error| {
+        if super::api::is_api_path(req.uri().path()) {
+            super::api::json_error(&e)
+        } else {
+            e.into_response_page()
+        }
+    };
     let mut resp = if changes_state && !same_origin(&req, &guard) {
         let header = |name| {
             req.headers()
@@ -113,7 +121,7 @@ pub async fn guard<E: Endpoint>(next: E, req: Request, guard: Guard) -> poem::Re
             expected = guard.public_origin,
             "POST refusé : il ne vient pas de l'adresse publique de Livret (vérifiez --public-url derrière un proxy)"
         );
-        Error::CrossSite.into_response_page()
+        refuse(Error::CrossSite)
     } else if req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -127,7 +135,7 @@ pub async fn guard<E: Endpoint>(next: E, req: Request, guard: Guard) -> poem::Re
             }
         })
     {
-        Error::PayloadTooLarge.into_response_page()
+        refuse(Error::PayloadTooLarge)
     } else {
         match next.call(req).await {
             Ok(r) => r.into_response(),

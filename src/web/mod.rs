@@ -3,6 +3,7 @@
 //! Data flows one way: request → extractor (who is this, may they) → form → domain
 //! rule → store → redirect or page (DESIGN.md).
 
+pub mod api;
 pub mod assets;
 pub mod confirm;
 pub mod extract;
@@ -10,6 +11,7 @@ pub mod layout;
 pub mod middleware;
 pub mod pages;
 pub mod routes;
+pub mod sw;
 
 use crate::clock::Clock;
 use crate::config::Config;

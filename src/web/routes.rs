@@ -24,12 +24,21 @@ pub fn routes(state: State) -> impl Endpoint<Output = poem::Response> {
         // Public: health check, assets, personal links, home/welcome.
         .at("/healthz", get(healthz))
         .at("/assets/:file", get(assets::asset))
+        // The service worker (issue 4), at the root so that it controls every page.
+        .at("/sw.js", get(super::sw::service_worker))
         .at(
             "/acces/:token",
             get(access::access_show).post(access::access_open),
         )
         .at("/acces/:token/demande", post(access::access_request))
         .at("/", get(home::home))
+        // The installable app's shell (issue 4): manifest, offline page, favicon.
+        .at(
+            "/manifest.webmanifest",
+            get(super::pages::shell::manifest_show),
+        )
+        .at("/hors-ligne", get(super::pages::shell::offline_show))
+        .at("/favicon.ico", get(super::pages::shell::favicon))
         .at(
             "/installation/:token",
             get(setup::setup_show).post(setup::setup_create),
@@ -113,6 +122,10 @@ pub fn routes(state: State) -> impl Endpoint<Output = poem::Response> {
             post(sheets::sheet_submit),
         )
         .at("/stages/:id/fiches/:sheet/avis", post(sheets::sheet_review))
+        // JSON API (offline sync, issue 4): the student's outbox replays entries and
+        // sheet drafts written without network; answers are JSON, errors too.
+        .at("/api/stages/:id/journal", post(super::api::logbook_sync))
+        .at("/api/stages/:id/fiches", post(super::api::sheet_sync))
         // Messages à remettre (outbox: e-mails that did not leave).
         .at("/messages", get(super::pages::outbox::message_list))
         .at("/messages/:id", get(super::pages::outbox::message_show))

@@ -166,7 +166,7 @@ async fn migration_2_indexes_the_names_of_existing_classes() {
     };
     {
         // A store as version 1 left it: a class record, no name index.
-        let db = sled::open(dir.path()).unwrap();
+        let db = raw_sled(dir.path());
         db.open_tree("meta")
             .unwrap()
             .insert("schema_version", &1u32.to_be_bytes())

@@ -22,7 +22,7 @@ async fn data_from_a_newer_schema_is_refused_and_left_alone() {
         v
     };
     {
-        let db = sled::open(dir.path()).unwrap();
+        let db = raw_sled(dir.path());
         let meta = db.open_tree("meta").unwrap();
         assert_eq!(
             meta.get("schema_version").unwrap().as_deref(),
@@ -42,7 +42,7 @@ async fn data_from_a_newer_schema_is_refused_and_left_alone() {
         }
     }
     // Nothing was migrated "down".
-    let db = sled::open(dir.path()).unwrap();
+    let db = raw_sled(dir.path());
     let meta = db.open_tree("meta").unwrap();
     assert_eq!(
         meta.get("schema_version").unwrap().as_deref(),

@@ -807,3 +807,37 @@ impl Browser {
         self.send(req).await
     }
 }
+
+impl Browser {
+    /// POSTs `body` as is with this `Content-Type` and extra request headers (the JSON
+    /// sync API of issue 4: `application/json` and `X-Livret-Sync: 1`).
+    pub async fn post_body(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: &str,
+        headers: &[(&str, &str)],
+    ) -> Page {
+        let mut req = self
+            .client
+            .post(self.url(path))
+            .header("content-type", content_type)
+            .body(body.to_string());
+        for (n, v) in headers {
+            req = req.header(*n, *v);
+        }
+        self.send(req).await
+    }
+}
+
+/// Opens a data directory with sled directly (to write what an older version left, or
+/// to read what Livret wrote), without sled's background flusher, whose thread keeps the
+/// directory locked for a while after the handle is dropped (the next open would then
+/// fail at random on a loaded machine).
+pub fn raw_sled(dir: &std::path::Path) -> sled::Db {
+    sled::Config::new()
+        .path(dir)
+        .flush_every_ms(None)
+        .open()
+        .unwrap()
+}

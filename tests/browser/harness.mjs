@@ -165,17 +165,24 @@ function freePort() {
   });
 }
 
+let lastPort = null;
+
 /**
  * Starts `livret serve <flags> --data <fresh temp dir> --listen 127.0.0.1:<free port>`
- * with no LIVRET_* variable from the environment (so no SMTP server either). Every
- * trimmed stdout line is given to `onLine`; resolves with `{ base, origin }` once
- * `ready()` is true and /healthz answers 200, fails after 30 s or if the server exits.
+ * with no LIVRET_* variable from the environment (so no SMTP server either) but those
+ * of `env`. Every trimmed stdout line is given to `onLine`; resolves with
+ * `{ base, origin }` once `ready()` is true and /healthz answers 200, fails after 30 s
+ * or if the server exits. With `restart: true` (after `stopServer()`), the same data
+ * directory and port are used again: a new version of the service at the same origin.
  */
-export async function startServer({ flags = [], onLine = () => {}, ready = () => true } = {}) {
-  dataDir = mkdtempSync(join(tmpdir(), 'livret-browser-'));
-  const port = await freePort();
+export async function startServer({ flags = [], onLine = () => {}, ready = () => true, env: extraEnv = {}, restart = false } = {}) {
+  assert.ok(!restart || (dataDir && lastPort), 'restart: true needs a server started before');
+  if (!restart) dataDir = mkdtempSync(join(tmpdir(), 'livret-browser-'));
+  const port = restart ? lastPort : await freePort();
+  lastPort = port;
   const listen = `127.0.0.1:${port}`;
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LIVRET_')));
+  Object.assign(env, extraEnv);
   env.RUST_LOG = env.RUST_LOG || 'info,sled=warn';
   server = spawn(BIN, ['serve', ...flags, '--data', dataDir, '--listen', listen], {
     env,
@@ -221,14 +228,27 @@ export async function startServer({ flags = [], onLine = () => {}, ready = () =>
   return { base, origin: new URL(base).origin };
 }
 
+/** Stops the server (SIGTERM, then SIGKILL after 10 s) and waits until it has exited. */
+export async function stopServer() {
+  if (!server || server.exitCode !== null || server.signalCode !== null) return;
+  const gone = new Promise((r) => server.once('exit', r));
+  server.kill('SIGTERM');
+  const t = setTimeout(() => killServer(), 10_000);
+  await gone;
+  clearTimeout(t);
+}
+
 /**
  * Opens a new phone (a browser context with its own cookies, like another person's
  * device) on the page `origin`, watched under `label`, and makes its page the active
- * one. Resolves with `{ context, page, watch }` (see `watch`).
+ * one; `options` are more browser-context options (`{ javaScriptEnabled: false }`).
+ * Resolves with `{ context, page, watch }` (see `watch`).
  */
-export async function phone(origin, label) {
+export async function phone(origin, label, options = {}) {
   browser ??= await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30_000 });
-  const context = await browser.newContext(PHONE);
+  // Off-site requests go to a closed port of this machine and fail; 127.0.0.1 is
+  // reached directly.
+  const context = await browser.newContext({ ...PHONE, proxy: { server: 'http://127.0.0.1:9', bypass: '127.0.0.1' }, ...options });
   context.setDefaultTimeout(STEP_TIMEOUT_MS);
   context.setDefaultNavigationTimeout(STEP_TIMEOUT_MS);
   const w = await watch(context, origin, label);
@@ -261,7 +281,19 @@ async function watch(context, origin, label) {
       return false;
     }
   };
-  const w = { problems, offsite, allow: (status, pathname) => allowed.push({ status, pathname }) };
+  // `w.offline = true` while the scenario has cut the network: requests that fail for
+  // that reason are expected then (the service worker falls back to the device).
+  // `w.allowAborted(pathname)`: requests to that path may be cut short by the page going
+  // away (an offline outbox's sync request: it is sent again, the server stores it once).
+  const abortable = [];
+  const w = {
+    problems,
+    offsite,
+    offline: false,
+    allow: (status, pathname) => allowed.push({ status, pathname }),
+    allowAborted: (pathname) => abortable.push(pathname),
+  };
+  const offlineFailure = (text) => w.offline && /ERR_INTERNET_DISCONNECTED/.test(text || '');
   watched.push(w);
   await context.exposeBinding('__livretCspViolation', (_src, v) => {
     problems.push(`[${label}] CSP violation: ${v.directive} blocked ${v.blocked} on ${v.page}`);
@@ -275,19 +307,9 @@ async function watch(context, origin, label) {
       });
     });
   });
-  // Nothing may leave the machine: any request to another host is recorded and aborted.
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    let host = null;
-    try {
-      const u = new URL(url);
-      host = u.protocol === 'data:' || u.protocol === 'blob:' ? '127.0.0.1' : u.hostname;
-    } catch {
-      /* unparsable */
-    }
-    if (host !== '127.0.0.1') return route.abort('blockedbyclient'); // recorded below
-    return route.continue();
-  });
+  // Nothing may leave the machine: any request to another host is recorded below and
+  // fails at the dead proxy every phone is given (see `phone`). Not `context.route`:
+  // request interception hides the redirects of pages a service worker controls.
   context.on('request', (req) => {
     let u;
     try {
@@ -301,7 +323,15 @@ async function watch(context, origin, label) {
     }
   });
   context.on('requestfailed', (req) => {
-    if (new URL(req.url()).origin === origin) {
+    const error = req.failure()?.errorText;
+    // A service worker's fetch of a page that redirects (redirect: "manual") shows as an
+    // aborted request for the redirect's target; the page's own navigation then loads it.
+    const swRedirect = !!req.serviceWorker() && error === 'net::ERR_ABORTED';
+    // The tab's icon is fetched after the page has loaded: a page that follows at once
+    // (offline, from the device) makes the browser drop that request.
+    const droppedIcon = error === 'net::ERR_ABORTED' && /^\/assets\/livret\.[0-9a-f]+\.svg$/.test(new URL(req.url()).pathname);
+    const cutShort = error === 'net::ERR_ABORTED' && abortable.includes(new URL(req.url()).pathname);
+    if (new URL(req.url()).origin === origin && !offlineFailure(error) && !swRedirect && !droppedIcon && !cutShort) {
       problems.push(`[${label}] request failed: ${req.method()} ${req.url()} (${req.failure()?.errorText})`);
     }
   });
@@ -314,6 +344,7 @@ async function watch(context, origin, label) {
     page.on('console', (msg) => {
       const status = Number(/status of (\d{3})/.exec(msg.text())?.[1]);
       if (msg.type() === 'error' && isAllowed(status, msg.location()?.url ?? '')) return;
+      if (msg.type() === 'error' && offlineFailure(msg.text())) return;
       if (msg.type() === 'error' || /Content Security Policy/i.test(msg.text())) {
         problems.push(`[${label}] console ${msg.type()}: ${msg.text()} (${msg.location()?.url ?? ''})`);
       }

@@ -57,7 +57,10 @@ async function studentWritesTutorReads() {
   }
 
   // ---- The student, on a phone -------------------------------------------------
-  const { context: sctx, page: sp } = await phone(origin, 'élève');
+  // Without JavaScript: the plain HTML form must keep working (issue 4, progressive
+  // enhancement; with JavaScript the entry goes through the offline outbox, which
+  // offline_logbook.mjs tests).
+  const { context: sctx, page: sp } = await phone(origin, 'élève', { javaScriptEnabled: false });
 
   await signIn(sp, student.url, STUDENT);
   assert.match(new URL(sp.url()).pathname, /^\/stages\/[^/]+$/, 'the student lands on his placement');

@@ -32,6 +32,11 @@ pub fn logbook_view(
         @if can_write {
             a.button.primary href=(format!("{base}/journal/nouvelle")) { "Écrire une entrée" }
         }
+        @if is_student {
+            // Offline outbox (issue 4): app.js lists here the entries written on this
+            // device and not yet on the server.
+            ol.entries.outbox-list hidden data-outbox-list="logbook" data-placement=(placement.id) {}
+        }
         @if entries.is_empty() {
             p.muted { "Le journal de bord est encore vide." }
             @if matches!(viewer.subject, Subject::Student(_)) && placement.start > today {
@@ -45,7 +50,7 @@ pub fn logbook_view(
             ol.entries {
                 @for e in entries {
                     li.card.entry {
-                        h2 { span.day { (text::date_long(e.date)) } span.hours { (e.hours.to_string()) } }
+                        h2 id=(format!("entree-{}", e.id)) { span.day { (text::date_long(e.date)) } span.hours { (e.hours.to_string()) } }
                         h3.label { "Tâches réalisées" }
                         (multiline(&e.tasks))
                         @if !e.notes.is_empty() {
@@ -61,6 +66,10 @@ pub fn logbook_view(
                     }
                 }
             }
+        }
+        @if is_student {
+            // Filled by app.js: whether the browser keeps offline data for good.
+            p.small.muted #storage-status hidden {}
         }
     }
 }
@@ -140,7 +149,14 @@ fn entry_form(
     };
     html! {
         (error_summary(errors))
-        form.stack method="post" action=(action) novalidate {
+        // data-outbox: with JavaScript, a new entry goes through the offline outbox
+        // (pwa/app.js, issue 4); without it, this form posts as usual.
+        form.stack method="post" action=(action) novalidate
+            data-outbox=[new_id.map(|_| "logbook")]
+            data-placement=[new_id.map(|_| placement.id.to_string())]
+            data-api=[new_id.map(|_| format!("/api/stages/{}/journal", placement.id))]
+            data-list=[new_id.map(|_| format!("{base}/journal"))]
+            data-end=[new_id.map(|_| placement.end.to_string())] {
             (csrf_field(viewer))
             @if let Some(id) = new_id {
                 input type="hidden" name="id" value=(id);
@@ -234,25 +250,22 @@ pub async fn logbook_save(
         .get("id")
         .parse()
         .unwrap_or_else(|_| LogbookEntryId::new());
-    let existing = same_day(&state, &p, &input)?;
-    match validate_entry(&input, &p, today, entry_id, state.clock.now(), &existing) {
-        Ok(mut entry) => {
-            let (stored, new) = state.store.insert_logbook_entry(&entry).await?;
-            if !new {
-                if stored.placement != p.id {
-                    return Err(crate::Error::NotFound);
-                }
-                // Same id, other content: the form was sent again after "Back" and
-                // changed; it is another entry, not a duplicate.
-                if !stored.same_content(&entry) {
-                    entry.id = LogbookEntryId::new();
-                    state.store.insert_logbook_entry(&entry).await?;
-                }
+    match store_new_entry(&state, &p, &input, entry_id).await? {
+        NewEntry::Stored(_) => {
+            Flash::EntrySaved.set(jar);
+            Ok(see_other(&format!("{}/journal", placement_url(p.id))))
+        }
+        NewEntry::Already { stored, mut sent } => {
+            // Same id, other content: the form was sent again after "Back" and
+            // changed; it is another entry, not a duplicate.
+            if !stored.same_content(&sent) {
+                sent.id = LogbookEntryId::new();
+                state.store.insert_logbook_entry(&sent).await?;
             }
             Flash::EntrySaved.set(jar);
             Ok(see_other(&format!("{}/journal", placement_url(p.id))))
         }
-        Err(errors) => {
+        NewEntry::Invalid(errors) => {
             let back = format!("{}/journal", placement_url(p.id));
             let body = entry_form(
                 &viewer,
@@ -271,6 +284,66 @@ pub async fn logbook_save(
             .with_status(StatusCode::UNPROCESSABLE_ENTITY)
             .into_response())
         }
+    }
+}
+
+/// What [`store_new_entry`] did with an entry sent under the id its form, or the
+/// offline client (issue 4), made.
+#[derive(Debug)]
+pub enum NewEntry {
+    /// Checked and stored now.
+    Stored(LogbookEntry),
+    /// The placement already holds an entry with this id (a form sent twice, an outbox
+    /// replayed, two tabs at once): nothing was written. `stored` is that entry, `sent`
+    /// the checked entry of this request (its content may differ).
+    Already {
+        /// The entry stored earlier under the id.
+        stored: LogbookEntry,
+        /// This request's entry, checked.
+        sent: LogbookEntry,
+    },
+    /// Refused by the rules: French messages by field; nothing was stored.
+    Invalid(FieldErrors),
+}
+
+/// Checks a new logbook entry of placement `p` with the rules of issue 2
+/// ([`validate_entry`], the day's stored entries counting for the 24-hour rule) and
+/// stores it under `id` unless an entry with that id exists. The id check and the write
+/// are one store transaction, so two concurrent sends of one id store one entry (issue
+/// 4). Shared by the HTML form (`logbook_save`) and the JSON sync endpoint
+/// (`web::api::logbook_sync`).
+///
+/// # Errors
+/// [`crate::Error::NotFound`] when `id` is already the id of another placement's entry;
+/// store failure.
+pub async fn store_new_entry(
+    state: &State,
+    p: &Placement,
+    input: &LogbookEntryInput,
+    id: LogbookEntryId,
+) -> Result<NewEntry> {
+    let existing = same_day(state, p, input)?;
+    let entry = match validate_entry(
+        input,
+        p,
+        state.clock.today(),
+        id,
+        state.clock.now(),
+        &existing,
+    ) {
+        Ok(entry) => entry,
+        Err(errors) => return Ok(NewEntry::Invalid(errors)),
+    };
+    let (stored, new) = state.store.insert_logbook_entry(&entry).await?;
+    if new {
+        Ok(NewEntry::Stored(stored))
+    } else if stored.placement != p.id {
+        Err(crate::Error::NotFound)
+    } else {
+        Ok(NewEntry::Already {
+            stored,
+            sent: entry,
+        })
     }
 }
 

@@ -13,6 +13,7 @@ pub mod placement_form;
 pub mod referent;
 pub mod setup;
 pub mod sheets;
+pub mod shell;
 pub mod staff;
 pub mod tutor;
 pub mod tutor_access;

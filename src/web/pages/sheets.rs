@@ -29,7 +29,12 @@ fn sheet_url(p: &Placement, id: ActivitySheetId) -> String {
     format!("{}/fiches/{id}", placement_url(p.id))
 }
 
-fn referential_of(state: &State, p: &Placement) -> Result<Referential> {
+/// The referential of the diploma of `p`'s student's class.
+///
+/// # Errors
+/// [`Error::Internal`] when the student, class or referential is missing (a broken
+/// store); store failure.
+pub fn referential_of(state: &State, p: &Placement) -> Result<Referential> {
     let student = state
         .store
         .student(p.student)?
@@ -73,6 +78,11 @@ pub fn sheet_list(state: Data<&State>, viewer: Viewer, Path(id): Path<String>) -
     let body = html! {
         @if is_student && p.start <= state.clock.today() {
             a.button.primary href=(format!("{}/nouvelle", sheets_url(&p))) { "Nouvelle fiche activité" }
+        }
+        @if is_student {
+            // Offline outbox (issue 4): app.js lists here the sheets written on this
+            // device and not yet on the server.
+            ul.cards.outbox-list hidden data-outbox-list="sheet" data-placement=(p.id) {}
         }
         @if sheets.is_empty() {
             p.muted { "Aucune fiche activité pour le moment." }
@@ -169,7 +179,12 @@ fn sheet_form(viewer: &Viewer, f: &SheetForm<'_>) -> Markup {
     html! {
         (error_summary(errors))
         (field_error(errors, "status"))
-        form.stack method="post" action=(action) novalidate {
+        // data-outbox: with JavaScript, the sheet goes through the offline outbox
+        // (pwa/app.js, issue 4) under the id of the draft (in `action`) or a new one;
+        // without it, this form posts as usual.
+        form.stack method="post" action=(action) novalidate data-outbox="sheet"
+            data-placement=(placement.id) data-api=(format!("/api/stages/{}/fiches", placement.id))
+            data-list=(sheets_url(placement)) data-end=(placement.end) {
             (csrf_field(viewer))
             @if let Some(id) = f.new_id {
                 input type="hidden" name="id" value=(id);
@@ -256,12 +271,103 @@ fn check_form(
     referential: &Referential,
     today: jiff::civil::Date,
 ) -> std::result::Result<(SheetContent, bool), FieldErrors> {
-    let content = validate_sheet(input, p, referential, today)?;
     let submit = form.get("action") == "submit";
+    Ok((check_sheet(input, submit, p, referential, today)?, submit))
+}
+
+/// Checks a sheet as the student wrote it ([`validate_sheet`]) and, with `submit`, that
+/// it may be sent to the tutor ([`check_submittable`]). Shared by the form and the
+/// JSON sync endpoint (issue 4).
+///
+/// # Errors
+/// Every broken rule, by field, in French.
+pub fn check_sheet(
+    input: &ActivitySheetInput,
+    submit: bool,
+    p: &Placement,
+    referential: &Referential,
+    today: jiff::civil::Date,
+) -> std::result::Result<SheetContent, FieldErrors> {
+    let content = validate_sheet(input, p, referential, today)?;
     if submit {
         check_submittable(&content)?;
     }
-    Ok((content, submit))
+    Ok(content)
+}
+
+/// A new sheet of `p` with id `id` holding `c`, written at `now`: a draft, or sent to
+/// the tutor when `submit`.
+pub fn new_sheet(
+    id: ActivitySheetId,
+    p: &Placement,
+    c: &SheetContent,
+    submit: bool,
+    now: jiff::Timestamp,
+) -> ActivitySheet {
+    let mut sheet = ActivitySheet {
+        id,
+        placement: p.id,
+        title: String::new(),
+        date: c.date,
+        context: String::new(),
+        work_done: String::new(),
+        tools: String::new(),
+        competencies: Vec::new(),
+        criteria: Vec::new(),
+        status: SheetStatus::Draft,
+        tutor_comment: None,
+        created_at: now,
+        updated_at: now,
+        submitted_at: None,
+    };
+    apply_content(&mut sheet, c, submit, now);
+    sheet
+}
+
+/// What [`save_sheet`] did with a sheet sent under the id its form, or the offline
+/// client (issue 4), made.
+#[derive(Debug)]
+pub enum SheetSaved {
+    /// No sheet had this id: stored now.
+    Created(ActivitySheet),
+    /// The draft with this id now holds the content (sent to the tutor when asked).
+    Updated(ActivitySheet),
+    /// The sheet with this id was already sent to the tutor: left as it is (returned).
+    Locked(ActivitySheet),
+}
+
+/// Stores `sheet` (made by [`new_sheet`] from `c` and `submit`) unless its placement
+/// already has a sheet with its id; then, while that one is a draft, writes `c` onto it
+/// (and sends it when `submit`). Each step is one store transaction, so two concurrent
+/// sends of one id leave one sheet. Shared by the form and the JSON sync endpoint.
+///
+/// # Errors
+/// Store failure.
+pub async fn save_sheet(
+    state: &State,
+    sheet: &ActivitySheet,
+    c: &SheetContent,
+    submit: bool,
+) -> Result<SheetSaved> {
+    if state.store.insert_sheet(sheet).await? {
+        return Ok(SheetSaved::Created(sheet.clone()));
+    }
+    let now = sheet.updated_at;
+    match state
+        .store
+        .update_sheet(sheet.placement, sheet.id, |mut s| {
+            (s.status == SheetStatus::Draft).then(|| {
+                apply_content(&mut s, c, submit, now);
+                s
+            })
+        })
+        .await?
+    {
+        Some((s, true)) => Ok(SheetSaved::Updated(s)),
+        Some((s, false)) => Ok(SheetSaved::Locked(s)),
+        // Sheets are never deleted: the one the insert found is still there.
+        None => Err(Error::Internal("fiche activité disparue".into())),
+    }
 }
 
 fn form_page(viewer: &Viewer, f: &SheetForm<'_>) -> Markup {
@@ -339,41 +445,15 @@ pub async fn sheet_create(
     let sheet_id: ActivitySheetId = form.get("id").parse().unwrap_or_default();
     match check_form(&form, &input, &p, &referential, today) {
         Ok((c, submit)) => {
-            let now = state.clock.now();
-            let mut sheet = ActivitySheet {
-                id: sheet_id,
-                placement: p.id,
-                title: String::new(),
-                date: c.date,
-                context: String::new(),
-                work_done: String::new(),
-                tools: String::new(),
-                competencies: Vec::new(),
-                criteria: Vec::new(),
-                status: SheetStatus::Draft,
-                tutor_comment: None,
-                created_at: now,
-                updated_at: now,
-                submitted_at: None,
-            };
-            apply_content(&mut sheet, &c, submit, now);
-            if !state.store.insert_sheet(&sheet).await? {
-                // The form was sent again (double tap, or "Back" then changed). While the
-                // sheet it created is a draft, this is an update of that draft; once
-                // sent, a different content is another sheet.
-                let updated = state
-                    .store
-                    .update_sheet(p.id, sheet.id, |mut s| {
-                        (s.status == SheetStatus::Draft).then(|| {
-                            apply_content(&mut s, &c, submit, now);
-                            s
-                        })
-                    })
-                    .await?;
-                if updated.is_none_or(|(s, _)| !s.same_content(&sheet)) {
-                    sheet.id = ActivitySheetId::new();
-                    state.store.insert_sheet(&sheet).await?;
-                }
+            let mut sheet = new_sheet(sheet_id, &p, &c, submit, state.clock.now());
+            // The form was sent again (double tap, or "Back" then changed): while the
+            // sheet it created is a draft, this is an update of that draft; once sent,
+            // a different content is another sheet.
+            if let SheetSaved::Locked(s) = save_sheet(&state, &sheet, &c, submit).await?
+                && !s.same_content(&sheet)
+            {
+                sheet.id = ActivitySheetId::new();
+                state.store.insert_sheet(&sheet).await?;
             }
             if submit {
                 Flash::SheetSubmitted

@@ -1,0 +1,505 @@
+// Livret — page script (issue 4). Registers the service worker, and lets the student
+// write logbook entries and activity sheets with no network: the form's content goes
+// into the outbox (outbox.js), shows at once in the list as "en attente de
+// synchronisation", and is sent when the network is there (at every page load, on
+// `online`, and on Background Sync where the browser has it).
+//
+// Progressive enhancement: without this script (or without IndexedDB) every form
+// posts to the server as before. Hooks in the pages: form[data-outbox] (the forms),
+// [data-outbox-list] (where pending records are listed), #storage-status,
+// <meta name="livret-user"> and <meta name="livret-offline"> (page shown from the
+// device, added by the service worker).
+(() => {
+  'use strict';
+  const Outbox = window.LivretOutbox;
+  const meta = (name) => {
+    const el = document.querySelector(`meta[name="${name}"]`);
+    return el ? el.content : '';
+  };
+  const user = meta('livret-user');
+  const main = document.querySelector('main');
+  const sw = 'serviceWorker' in navigator ? navigator.serviceWorker : null;
+  const usable = !!(Outbox && user && main && window.indexedDB && window.crypto && crypto.randomUUID);
+  /** Ids sent during this page's life, shown as "Synchronisée" in the server's list. */
+  const synced = new Set();
+
+  // ---- Service worker ---------------------------------------------------------------
+  if (sw) {
+    const firstVisit = !sw.controller;
+    sw.register('/sw.js').catch(() => {});
+    sw.addEventListener('message', (e) => {
+      // The worker replayed the outbox (Background Sync): show what it did.
+      if (e.data && e.data.type === 'outbox-changed' && usable) {
+        const sent = (e.data.sent || []).map((id) => ({ rec: { id } }));
+        afterReplay({ sent, rejected: [], auth: e.data.auth || null, retry: false }).catch(() => {});
+      }
+    });
+    // This page was loaded before the worker existed: keep it now, so that it opens
+    // offline too (later pages are kept by the worker as they arrive).
+    if (firstVisit && user && !meta('livret-offline')) {
+      sw.ready.then(() => fetchPage()).catch(() => {});
+    }
+  }
+
+  function pageUrl() {
+    return location.origin + location.pathname + location.search;
+  }
+
+  /** This page, fresh from the server, also kept for offline reading. */
+  async function fetchPage() {
+    const res = await fetch(pageUrl(), { credentials: 'same-origin', cache: 'no-store' });
+    if (res.status !== 200 || res.redirected) return null;
+    Outbox.savePage(pageUrl(), res.clone()).catch(() => {});
+    return res.text();
+  }
+
+  // ---- Banners (above <main>, so a refreshed list keeps them) --------------------
+  const bannerHost = (() => {
+    if (!main) return null;
+    const host = document.createElement('div');
+    host.className = 'sync-banners';
+    main.before(host);
+    return host;
+  })();
+
+  function banner(kind, text) {
+    if (!bannerHost) return;
+    let line = bannerHost.querySelector(`[data-banner="${kind}"]`);
+    if (!text) {
+      if (line) line.remove();
+      return;
+    }
+    if (!line) {
+      line = document.createElement('p');
+      line.dataset.banner = kind;
+      line.className = `sync-banner ${kind}`;
+      line.setAttribute('role', kind === 'auth' ? 'alert' : 'status');
+      bannerHost.append(line);
+    }
+    line.textContent = text;
+  }
+
+  const offlineSince = meta('livret-offline');
+  if (offlineSince) {
+    const at = new Date(offlineSince);
+    const when = isNaN(at) ? '' : ` le ${at.toLocaleString('fr-FR', { dateStyle: 'long', timeStyle: 'short' })}`;
+    banner('offline', `Hors ligne : dernière version enregistrée${when}, peut-être pas à jour.`);
+  }
+
+  if (!usable) return;
+  Outbox.setUser(user).catch(() => {});
+
+  // ---- French formatting -----------------------------------------------------------
+  function plural(n, one, many) {
+    return `${n}\u00a0${n > 1 ? many : one}`;
+  }
+
+  /** "lundi 2 mars 2026", as the server writes dates (the logbook's CSS capitalises). */
+  function longDate(iso) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || '');
+    if (!m) return iso || 'date à préciser';
+    const d = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+    return d.toLocaleDateString('fr-FR', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
+  }
+
+  /** Hours as the server will write them ("7h30", "7,5" → "7 h 30"), else as typed. */
+  function hoursText(typed) {
+    const t = String(typed || '').trim().toLowerCase().replace(/\s+/g, '');
+    let m = /^(\d{1,2})(?:[h:](\d{2})?)?$/.exec(t);
+    let minutes = m ? Number(m[1]) * 60 + Number(m[2] || 0) : NaN;
+    if (!m && (m = /^(\d{1,2})[.,](\d{1,2})$/.exec(t))) minutes = Math.round(Number(`${m[1]}.${m[2]}`) * 60);
+    if (!Number.isFinite(minutes)) return typed;
+    const h = Math.floor(minutes / 60);
+    const min = minutes % 60;
+    return min ? `${h}\u00a0h\u00a0${String(min).padStart(2, '0')}` : `${h}\u00a0h`;
+  }
+
+  function localToday() {
+    const d = new Date();
+    const pad = (n) => String(n).padStart(2, '0');
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  }
+
+  const FIELD_LABELS = {
+    date: 'Date',
+    hours: 'Heures',
+    tasks: 'Tâches réalisées',
+    notes: 'Remarques',
+    title: 'Titre',
+    context: 'Contexte',
+    work_done: 'Ce que j’ai réalisé',
+    tools: 'Outils',
+    competencies: 'Compétences',
+    criteria: 'Critères',
+    status: 'Fiche',
+    id: 'Identifiant',
+  };
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  // ---- Forms -----------------------------------------------------------------------
+  for (const form of document.querySelectorAll('form[data-outbox]')) enhanceForm(form);
+
+  function enhanceForm(form) {
+    const kind = form.dataset.outbox;
+    let resumed = null; // the record "Corriger" brought back, if any
+    if (offlineSince) refreshDateLimits(form);
+    const resume = /^#reprendre=([0-9a-f-]{36})$/.exec(location.hash);
+    if (resume) {
+      Outbox.get(resume[1])
+        .then((rec) => {
+          if (rec && rec.user === user && rec.kind === kind) {
+            resumed = rec;
+            fill(form, rec);
+          }
+        })
+        .catch(() => {});
+    }
+    form.addEventListener('submit', async (event) => {
+      if (form.dataset.plain) return; // IndexedDB refused: the plain form goes
+      event.preventDefault();
+      if (form.dataset.busy) return; // a double tap stores one record
+      form.dataset.busy = '1';
+      const savedAt = performance.timeOrigin + performance.now();
+      const submitter = event.submitter;
+      const draftId = /\/fiches\/([0-9a-f-]{36})$/.exec(form.getAttribute('action') || '');
+      const id = resumed ? resumed.id : draftId ? draftId[1] : crypto.randomUUID();
+      const rec = {
+        id,
+        kind,
+        user,
+        placement: form.dataset.placement,
+        url: form.dataset.api,
+        form: location.pathname,
+        list: form.dataset.list,
+        body: collect(form, kind, submitter, id),
+        created: resumed ? resumed.created : new Date().toISOString(),
+        status: 'pending',
+      };
+      try {
+        await Outbox.put(rec);
+      } catch {
+        form.dataset.plain = '1';
+        delete form.dataset.busy;
+        form.requestSubmit(submitter);
+        return;
+      }
+      // Offline: ask for a Background Sync, which may come after this page is closed.
+      // Online, the list page sends it at once (a sync now would race with it, and its
+      // page would not see the entry arrive).
+      if (!navigator.onLine) requestBackgroundSync();
+      stash('livret-saved-at', String(savedAt));
+      if (navigator.onLine || (await isSaved(rec.list))) {
+        stash('livret-just-saved', JSON.stringify(rec));
+        // "#envoi-…" names no element: the list opens at its top, where the entry is.
+        location.assign(`${rec.list}#envoi-${id}`);
+      } else {
+        // Offline and the list was never opened on this device: stay, say where it is.
+        form.reset();
+        delete form.dataset.busy;
+        resumed = null;
+        banner('saved', 'Enregistré sur ce téléphone, en attente de synchronisation : ce sera envoyé dès que le réseau reviendra.');
+        window.scrollTo(0, 0);
+      }
+    });
+  }
+
+  /** sessionStorage, which may be full or refused: only a shortcut, never needed. */
+  function stash(key, value) {
+    try {
+      sessionStorage.setItem(key, value);
+    } catch {
+      /* the list page reads the outbox anyway */
+    }
+  }
+
+  /** Reads (and by default forgets) what `stash` kept; null when absent or refused. */
+  function unstash(key, forget = true) {
+    try {
+      const value = sessionStorage.getItem(key);
+      if (forget) sessionStorage.removeItem(key);
+      return value;
+    } catch {
+      return null;
+    }
+  }
+
+  async function isSaved(path) {
+    try {
+      const cache = await caches.open(Outbox.PAGES);
+      return !!(await cache.match(new URL(path, location.href).href, { ignoreVary: true }));
+    } catch {
+      return false;
+    }
+  }
+
+  /** A form saved on an earlier day: today as the default date and the latest allowed. */
+  function refreshDateLimits(form) {
+    const date = form.querySelector('input[name="date"]');
+    if (!date) return;
+    const today = localToday();
+    const end = form.dataset.end || today;
+    date.max = end < today ? end : today;
+    // (getAttribute: the sheet form's buttons are named "action", which hides form.action.)
+    const draft = /\/fiches\/[0-9a-f-]{36}$/.test(form.getAttribute('action') || '');
+    if (date.defaultValue && date.defaultValue < today && today <= end && !draft) {
+      date.value = today;
+    }
+  }
+
+  function collect(form, kind, submitter, id) {
+    const data = new FormData(form);
+    const text = (name) => String(data.get(name) || '');
+    if (kind === 'logbook') {
+      return { id, date: text('date'), hours: text('hours'), tasks: text('tasks'), notes: text('notes') };
+    }
+    return {
+      id,
+      title: text('title'),
+      date: text('date'),
+      context: text('context'),
+      work_done: text('work_done'),
+      tools: text('tools'),
+      competencies: data.getAll('competencies').map(String),
+      criteria: data.getAll('criteria').map(String),
+      submit: !!(submitter && submitter.value === 'submit'),
+    };
+  }
+
+  /** Puts a rejected record back in its form, with the server's messages by the fields. */
+  function fill(form, rec) {
+    for (const [name, value] of Object.entries(rec.body)) {
+      if (Array.isArray(value)) {
+        for (const box of form.querySelectorAll(`input[type="checkbox"][name="${name}"]`)) {
+          box.checked = value.includes(box.value);
+          if (box.checked) box.closest('details')?.setAttribute('open', '');
+        }
+      } else {
+        const field = form.elements.namedItem(name);
+        if (field && 'value' in field && field.type !== 'hidden') field.value = value;
+      }
+    }
+    if (rec.status !== 'rejected') return;
+    const summary = el('div', 'errors');
+    summary.setAttribute('role', 'alert');
+    summary.append(el('p', null, rec.message || 'Le serveur a refusé cet envoi.'));
+    form.before(summary);
+    for (const [name, messages] of Object.entries(rec.errors || {})) {
+      const field = form.querySelector(`[name="${name}"]`);
+      const anchor = name === 'competencies' ? form.querySelector('fieldset legend') : field;
+      if (!anchor) continue;
+      const note = el('p', 'field-error', messages.join(' '));
+      note.id = `${name}-error`;
+      if (name === 'competencies') anchor.after(note);
+      else anchor.before(note);
+      if (field && name !== 'competencies') {
+        field.setAttribute('aria-invalid', 'true');
+        field.setAttribute('aria-describedby', note.id);
+      }
+    }
+  }
+
+  // ---- Lists: the records waiting on this device -------------------------------------
+  async function renderLists() {
+    if (document.querySelector('[data-outbox-list]')) paint(await Outbox.list(user));
+  }
+
+  /** Shows `recs` (records of this user) in the page's outbox lists, newest first. */
+  function paint(recs) {
+    for (const list of document.querySelectorAll('[data-outbox-list]')) {
+      const kind = list.dataset.outboxList;
+      const mine = recs.filter((r) => r.kind === kind && r.placement === list.dataset.placement).reverse();
+      list.replaceChildren(...mine.map((r) => (kind === 'logbook' ? entryCard(r) : sheetCard(r))));
+      list.hidden = mine.length === 0;
+    }
+    markSynced();
+    // The save-to-shown time, for the budget benchmark (tests/browser/budget.mjs).
+    const savedAt = Number(unstash('livret-saved-at', false));
+    const target = /^#envoi-([0-9a-f-]{36})$/.exec(location.hash);
+    if (savedAt && target && document.getElementById(`outbox-${target[1]}`)) {
+      unstash('livret-saved-at');
+      document.documentElement.dataset.outboxShownMs = String(Math.round(performance.timeOrigin + performance.now() - savedAt));
+    }
+  }
+
+  function stateLine(rec) {
+    const line = el('p', `sync-state ${rec.status}`);
+    if (rec.status === 'rejected') {
+      line.textContent = 'Refusée par le serveur, à corriger';
+    } else {
+      line.textContent = 'En attente de synchronisation';
+      if (rec.kind === 'sheet') line.textContent += rec.body.submit ? ' · sera envoyée au tuteur' : ' · brouillon';
+    }
+    return line;
+  }
+
+  function rejection(rec, item) {
+    if (rec.status !== 'rejected') return;
+    const errors = Object.entries(rec.errors || {});
+    if (errors.length) {
+      const ul = el('ul', 'field-errors');
+      for (const [name, messages] of errors) {
+        for (const m of messages) ul.append(el('li', 'field-error', `${FIELD_LABELS[name] || name} : ${m}`));
+      }
+      item.append(ul);
+    } else {
+      item.append(el('p', 'field-error', rec.message || 'Le serveur a refusé cet envoi.'));
+    }
+    const actions = el('div', 'buttons');
+    const fix = el('a', 'button', 'Corriger');
+    fix.href = `${rec.form}#reprendre=${rec.id}`;
+    const drop = el('button', 'danger', 'Supprimer');
+    drop.type = 'button';
+    drop.addEventListener('click', async () => {
+      if (!window.confirm('Supprimer définitivement de ce téléphone ce qui a été refusé ?')) return;
+      await Outbox.remove(rec.id);
+      await renderLists();
+    });
+    actions.append(fix, drop);
+    item.append(actions);
+  }
+
+  function entryCard(rec) {
+    const b = rec.body;
+    const item = el('li', `card entry outbox-item ${rec.status}`);
+    item.id = `outbox-${rec.id}`;
+    item.append(stateLine(rec));
+    const h2 = el('h2');
+    h2.append(el('span', 'day', longDate(b.date)), el('span', 'hours', hoursText(b.hours)));
+    item.append(h2, el('h3', 'label', 'Tâches réalisées'), el('p', 'multiline', b.tasks));
+    if (b.notes) item.append(el('h3', 'label', 'Remarques'), el('p', 'multiline', b.notes));
+    rejection(rec, item);
+    return item;
+  }
+
+  function sheetCard(rec) {
+    const b = rec.body;
+    const item = el('li', `card outbox-item ${rec.status}`);
+    item.id = `outbox-${rec.id}`;
+    item.append(el('strong', null, b.title || 'Fiche sans titre'), el('p', 'muted', longDate(b.date)), stateLine(rec));
+    rejection(rec, item);
+    return item;
+  }
+
+  /** Marks the entries of the server's list that this page has just sent. */
+  function markSynced() {
+    for (const id of synced) {
+      const item =
+        document.getElementById(`entree-${id}`)?.closest('li') || document.querySelector(`a.card-link[href$="/fiches/${id}"]`)?.closest('li');
+      if (!item || item.querySelector('.sync-state.synced')) continue;
+      item.prepend(el('p', 'sync-state synced', '✓ Synchronisée'));
+    }
+  }
+
+  // ---- Replay ----------------------------------------------------------------------
+  let replaying = null;
+
+  function replay() {
+    if (!replaying) {
+      replaying = Outbox.replay(user)
+        .then(afterReplay)
+        .catch(() => {})
+        .finally(() => {
+          replaying = null;
+        });
+    }
+    return replaying;
+  }
+
+  async function afterReplay(result) {
+    for (const s of result.sent) synced.add(s.rec.id);
+    if (result.auth) {
+      const waiting = (await Outbox.list(user)).filter((r) => r.status === 'pending');
+      const entries = waiting.filter((r) => r.kind === 'logbook').length;
+      const sheets = waiting.length - entries;
+      const what = [entries && plural(entries, 'entrée', 'entrées'), sheets && plural(sheets, 'fiche', 'fiches')]
+        .filter(Boolean)
+        .join(' et ');
+      banner(
+        'auth',
+        `Reconnectez-vous avec votre lien personnel : votre session a pris fin.${what ? ` Sur ce téléphone, en attente d’envoi : ${what}.` : ''}`,
+      );
+    } else if (result.sent.length) {
+      banner('auth', null);
+      banner('saved', null);
+    }
+    if (result.retry) retryLater();
+    else retryDelay = 0;
+    const stale = !!document.querySelector('meta[name="livret-offline"]') && !result.retry && !result.auth;
+    if ((result.sent.length || stale) && document.querySelector('[data-outbox-list]')) {
+      // The server's list now holds them (or the network is back under a saved page):
+      // show it fresh, and keep it for offline reading.
+      await refreshMain().catch(() => {});
+    }
+    await renderLists();
+  }
+
+  async function refreshMain() {
+    const html = await fetchPage();
+    if (!html) return;
+    const fresh = new DOMParser().parseFromString(html, 'text/html').querySelector('main');
+    if (!fresh) return;
+    main.replaceChildren(...[...fresh.childNodes]); // copied first: moving empties the live list
+    document.querySelector('meta[name="livret-offline"]')?.remove();
+    banner('offline', null);
+    showStorage();
+  }
+
+  // Without Background Sync (Safari, Firefox), or when `online` came before the network
+  // really answered: try again while the page is open, 5 s, 10 s… up to 5 minutes apart.
+  let retryDelay = 0;
+  let retryTimer = null;
+
+  function retryLater() {
+    requestBackgroundSync();
+    if (retryTimer) return;
+    retryDelay = Math.min(retryDelay ? retryDelay * 2 : 5000, 300000);
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      replay();
+    }, retryDelay);
+  }
+
+  function requestBackgroundSync() {
+    if (!sw) return;
+    sw.ready
+      .then((reg) => reg.sync && reg.sync.register(Outbox.SYNC_TAG))
+      .catch(() => {});
+  }
+
+  // ---- Persistent storage ------------------------------------------------------------
+  let persisted = null;
+
+  async function showStorage() {
+    const line = document.getElementById('storage-status');
+    if (!line || !navigator.storage || !navigator.storage.persist) return;
+    if (persisted === null) {
+      persisted = (await navigator.storage.persisted()) || (await navigator.storage.persist());
+    }
+    line.textContent = persisted
+      ? 'Stockage hors ligne : garanti par le navigateur.'
+      : 'Stockage hors ligne : non garanti par le navigateur (s’il manque de place, il peut effacer ce qui est enregistré sur ce téléphone : synchronisez dès que possible).';
+    line.hidden = false;
+  }
+
+  // ---- Start -------------------------------------------------------------------------
+  // The record the form has just saved comes along in sessionStorage, so the list shows
+  // it before the outbox is even open (opening IndexedDB in a new page takes tens of
+  // milliseconds): "at once", as the student expects.
+  try {
+    const just = JSON.parse(unstash('livret-just-saved') || 'null');
+    if (just && just.user === user && just.list === location.pathname) paint([just]);
+  } catch {
+    /* nothing usable handed over */
+  }
+  showStorage().catch(() => {});
+  renderLists()
+    .catch(() => {})
+    .then(replay);
+  window.addEventListener('online', replay);
+})();

@@ -1,0 +1,182 @@
+// Livret — service worker (issue 4). Served at /sw.js by src/web/sw.rs, which writes
+// in the version and the hashed asset URLs at start-up (the placeholders below).
+//
+// - install: stores the app shell (CSS, scripts, icon, offline page) in
+//   "livret-shell-<version>";
+// - activate: deletes the shells of other versions, takes control of open pages;
+// - /assets/*: cache first (their URLs change with their content);
+// - pages (GET navigations): network first; each personal page that arrives is kept in
+//   "livret-pages", so the pages last seen open offline, marked with
+//   <meta name="livret-offline" content="<time saved>">; else the offline page;
+// - never cached: /api/, /acces/, /installation/, anything but GET;
+// - POST /deconnexion: empties "livret-pages" before signing out (shared phones);
+// - sync "livret-outbox": replays the outbox (outbox.js) where Background Sync exists.
+'use strict';
+
+const VERSION = '__LIVRET_VERSION__';
+/** Every embedded file: plain name → hashed URL of this version. */
+const ASSETS = {/*__LIVRET_ASSETS__*/};
+/** Stored at install. */
+const PRECACHE = [/*__LIVRET_PRECACHE__*/];
+const SHELL = `livret-shell-${VERSION}`;
+const OFFLINE_PAGE = '/hors-ligne';
+/** A page that takes longer than this (weak signal) is shown from the device. */
+const PAGE_TIMEOUT_MS = 5000;
+
+importScripts(ASSETS['outbox.js']);
+const Outbox = self.LivretOutbox;
+
+// A new version installs while the old one serves, and waits. It is not activated at
+// once (skipWaiting in install): the old version's open pages would be served by a
+// worker that has just deleted the old shell. It takes over at the next navigation
+// that reaches the network (see `page`): that navigation's page comes fresh from the
+// server and names only new asset URLs, and pages left open in other tabs already hold
+// their CSS and scripts (every page loads them all in <head>, nothing later). So no
+// reload, no blank screen, and no page mixes old and new assets.
+self.addEventListener('install', (event) => {
+  event.waitUntil(caches.open(SHELL).then((cache) => cache.addAll(PRECACHE)));
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(
+    (async () => {
+      for (const name of await caches.keys()) {
+        if (name.startsWith('livret-shell-') && name !== SHELL) await caches.delete(name);
+      }
+      await self.clients.claim();
+    })(),
+  );
+});
+
+self.addEventListener('message', (event) => {
+  const type = event.data && event.data.type;
+  if (type === 'skip-waiting') self.skipWaiting();
+  else if (type === 'version' && event.ports[0]) event.ports[0].postMessage(VERSION);
+});
+
+self.addEventListener('fetch', (event) => {
+  const req = event.request;
+  const url = new URL(req.url);
+  if (url.origin !== self.location.origin) return;
+  if (req.method === 'POST' && url.pathname === '/deconnexion') {
+    event.respondWith(signOut(req));
+    return;
+  }
+  if (req.method !== 'GET') return;
+  if (['/api/', '/acces/', '/installation/'].some((p) => url.pathname.startsWith(p))) return;
+  if (url.pathname.startsWith('/assets/')) event.respondWith(asset(req));
+  else if (req.mode === 'navigate') event.respondWith(page(event));
+  else if (PRECACHE.includes(url.pathname)) event.respondWith(networkThenShell(req));
+});
+
+async function signOut(req) {
+  await Promise.all([caches.delete(Outbox.PAGES), Outbox.setUser(null).catch(() => {})]);
+  // Pending outbox records stay: they belong to their user, replayed at their next visit.
+  return fetch(req).catch(() => shellOr(OFFLINE_PAGE));
+}
+
+async function asset(req) {
+  const hit = await caches.match(req, { ignoreVary: true });
+  if (hit) return hit;
+  const res = await fetch(req);
+  if (res.ok) {
+    const copy = res.clone();
+    caches.open(SHELL).then((cache) => cache.put(req, copy)).catch(() => {});
+  }
+  return res;
+}
+
+// "/" sends a signed-in person on to their own page (the installed app's start URL):
+// the page it leads to is also saved as "/", so that the app opens offline. Navigations
+// whose "/" was redirected, by the id of the page they will make.
+const homeRedirects = new Set();
+
+async function page(event) {
+  const req = event.request;
+  const home = new URL(req.url).pathname === '/';
+  const fromHome = homeRedirects.delete(event.resultingClientId);
+  let res;
+  try {
+    res = await withTimeout(fetch(req), PAGE_TIMEOUT_MS);
+  } catch {
+    return savedPage(req.url);
+  }
+  // Online: the safe moment for a waiting new version to take over (see install).
+  if (self.registration.waiting) self.registration.waiting.postMessage({ type: 'skip-waiting' });
+  const html = (res.headers.get('content-type') || '').startsWith('text/html');
+  if (home && res.type === 'opaqueredirect' && event.resultingClientId) homeRedirects.add(event.resultingClientId);
+  if (res.status === 200 && res.type === 'basic' && !res.redirected && html) {
+    const copies = [Outbox.savePage(req.url, res.clone())];
+    if (fromHome) copies.push(Outbox.savePage(new URL('/', req.url).href, res.clone()));
+    event.waitUntil(Promise.all(copies).catch(() => {}));
+  }
+  return res;
+}
+
+/** The page as last saved, marked as such, with this version's assets; else the offline page. */
+async function savedPage(url) {
+  const cache = await caches.open(Outbox.PAGES);
+  const saved = await cache.match(url, { ignoreVary: true });
+  if (!saved) return shellOr(url);
+  const at = (saved.headers.get('x-livret-saved') || '').replace(/[^0-9TZ:.+-]/g, '');
+  const html = (await saved.text())
+    .replace('<head>', `<head><meta name="livret-offline" content="${at}">`)
+    // Saved by an older version? Its asset URLs are gone with its shell: name this
+    // version's, all of them, so the page never mixes the two.
+    .replace(/\/assets\/([\w.-]+?)\.[0-9a-f]{10}\.(\w+)/g, (m, stem, ext) => ASSETS[`${stem}.${ext}`] || m);
+  return new Response(html, { status: 200, statusText: 'OK', headers: saved.headers });
+}
+
+async function shellOr(url) {
+  const cache = await caches.open(SHELL);
+  const hit = (await cache.match(url, { ignoreVary: true })) || (await cache.match(OFFLINE_PAGE, { ignoreVary: true }));
+  return (
+    hit ||
+    new Response('Livret : hors ligne, et cette page n’est pas enregistrée sur cet appareil.', {
+      status: 503,
+      headers: { 'Content-Type': 'text/plain; charset=utf-8' },
+    })
+  );
+}
+
+async function networkThenShell(req) {
+  try {
+    return await fetch(req);
+  } catch {
+    return shellOr(new URL(req.url).pathname);
+  }
+}
+
+function withTimeout(promise, ms) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('timeout')), ms);
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}
+
+// Background Sync (Chromium): replays the outbox of the person last signed in on this
+// device, even with no Livret page open; open pages are told what happened.
+self.addEventListener('sync', (event) => {
+  if (event.tag !== Outbox.SYNC_TAG) return;
+  event.waitUntil(
+    (async () => {
+      const result = await Outbox.replay(await Outbox.getUser());
+      if (result.sent.length || result.rejected.length || result.auth) {
+        for (const client of await self.clients.matchAll({ type: 'window' })) {
+          client.postMessage({ type: 'outbox-changed', sent: result.sent.map((s) => s.rec.id), auth: result.auth });
+        }
+      }
+      // Rejecting asks the browser to try again later (with back-off).
+      if (result.retry && !event.lastChance) throw new Error('outbox: network unavailable');
+    })(),
+  );
+});

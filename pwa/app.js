@@ -414,6 +414,8 @@
   async function afterReplay(result) {
     for (const s of result.sent) synced.add(s.rec.id);
     if (result.auth) {
+      // The server answered: the network is back, whatever the saved page said.
+      banner('offline', null);
       const waiting = (await Outbox.list(user)).filter((r) => r.status === 'pending');
       const entries = waiting.filter((r) => r.kind === 'logbook').length;
       const sheets = waiting.length - entries;

@@ -62,7 +62,13 @@ self.addEventListener('fetch', (event) => {
     event.respondWith(signOut(req));
     return;
   }
-  if (req.method !== 'GET') return;
+  if (req.method !== 'GET') {
+    // A form that cannot go through the outbox (a correction, "Envoyer au tuteur" on a
+    // sheet's page…) sent with no network: say so in French, rather than the browser's
+    // own error page; "Retour" brings the form back as it was typed.
+    if (req.mode === 'navigate') event.respondWith(fetch(req).catch(() => needsNetwork()));
+    return;
+  }
   if (['/api/', '/acces/', '/installation/'].some((p) => url.pathname.startsWith(p))) return;
   if (url.pathname.startsWith('/assets/')) event.respondWith(asset(req));
   else if (req.mode === 'navigate') event.respondWith(page(event));
@@ -72,7 +78,28 @@ self.addEventListener('fetch', (event) => {
 async function signOut(req) {
   await Promise.all([caches.delete(Outbox.PAGES), Outbox.setUser(null).catch(() => {})]);
   // Pending outbox records stay: they belong to their user, replayed at their next visit.
-  return fetch(req).catch(() => shellOr(OFFLINE_PAGE));
+  // Without network the session cannot be ended on the server (nor its HttpOnly cookie
+  // removed from here): say so plainly.
+  return fetch(req).catch(() =>
+    message(
+      'Déconnexion impossible sans réseau',
+      'Les pages enregistrées sur ce téléphone ont été effacées, mais la session reste ouverte : le serveur ne peut pas être prévenu sans réseau. Dès que le réseau revient, appuyez de nouveau sur « Se déconnecter ».',
+    ),
+  );
+}
+
+function needsNetwork() {
+  return message(
+    'Cette action demande le réseau',
+    'Rien n’a été envoyé : vous êtes hors ligne. Revenez en arrière (votre saisie est conservée par le navigateur) et réessayez quand le réseau revient. Les nouvelles entrées du journal et les nouvelles fiches, elles, s’enregistrent sur le téléphone même sans réseau.',
+  );
+}
+
+/** A small French page of this version's style, for what cannot be done offline. */
+function message(title, text) {
+  const esc = (t) => t.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+  const html = `<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)} — Livret</title><link rel="stylesheet" href="${ASSETS['app.css']}"></head><body><header class="top"><a class="brand" href="/">Livret</a></header><main><h1>${esc(title)}</h1><p>${esc(text)}</p></main></body></html>`;
+  return new Response(html, { status: 503, headers: { 'Content-Type': 'text/html; charset=utf-8' } });
 }
 
 async function asset(req) {

@@ -44,7 +44,10 @@ pub fn routes(state: State) -> impl Endpoint<Output = poem::Response> {
             get(setup::setup_show).post(setup::setup_create),
         )
         // Signed in.
-        .at("/deconnexion", post(access::signout))
+        .at(
+            "/deconnexion",
+            get(access::signout_reload).post(access::signout),
+        )
         // Coordination.
         .at("/coordination/classes", post(classes::class_create))
         .at("/coordination/classes/nouvelle", get(classes::class_new))

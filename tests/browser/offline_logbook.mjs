@@ -297,6 +297,17 @@ async function offlineLogbook() {
   assert.ok(offlineAssets.every((u) => nextAssets.includes(u)), `offline page mixes versions: ${offlineAssets}`);
   await ctx.setOffline(false);
 
+  // ---- 8b. A form outside the outbox, sent offline: a French page, not the browser's ----
+  await page.goto(listUrl);
+  const correction = await page.locator('a[href$="/modifier"]', { hasText: 'Corriger' }).first().getAttribute('href');
+  await page.goto(`${origin}${correction}`);
+  watch.allow(503, correction.replace(/\/modifier$/, ''));
+  await ctx.setOffline(true);
+  await page.getByRole('button', { name: /Enregistrer la correction/ }).click();
+  await expectVisible(page.getByRole('heading', { level: 1, name: 'Cette action demande le réseau' }));
+  await ctx.setOffline(false);
+  await page.goto(listUrl);
+
   // ---- 9. Signing out forgets the pages, keeps what waits ------------------------------
   const someoneElse = { ...queued[0], id: '00000000-0000-4000-8000-000000000001', user: '0123456789abcdef' };
   await page.evaluate((rec) => window.LivretOutbox.put(rec), someoneElse);

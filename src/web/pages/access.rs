@@ -252,6 +252,13 @@ pub async fn access_open(
     Ok(see_other("/"))
 }
 
+/// `GET /deconnexion`: a reload of the sign-out address (for example once the network
+/// is back after an offline attempt) changes nothing and goes to the home page.
+#[handler]
+pub fn signout_reload() -> Response {
+    see_other("/")
+}
+
 /// `POST /deconnexion`: ends the session on the server and clears the cookie.
 ///
 /// # Errors

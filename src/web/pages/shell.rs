@@ -76,7 +76,7 @@ pub fn offline_show() -> Markup {
             }
             h2 { "Ce qui attend le retour du réseau" }
             p { "Se connecter, voir les nouveautés (avis du tuteur, nouvelles entrées), et les autres formulaires." }
-            p { a.button.primary href="/" { "Réessayer" } }
+            p { a.button.primary href="/" { "Aller à l'accueil" } }
         },
     )
 }

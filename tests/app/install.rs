@@ -137,7 +137,7 @@ async fn the_offline_page_is_public_and_holds_nothing_personal() {
         "journal de bord",
         "en attente de synchronisation",
         "dès que le réseau revient",
-        "Réessayer",
+        "Aller à l'accueil",
     ]);
     // Signed in, it is the same page: nothing of the person, no form token (the
     // service worker keeps one copy for whoever uses the device).

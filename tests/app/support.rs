@@ -215,6 +215,15 @@ impl App {
     }
 
     async fn start_inner(public_url: Option<&str>, seeded: bool) -> App {
+        App::start_configured(public_url, seeded, None).await
+    }
+
+    /// Starts the app; with `smtp_url`, e-mails go to that SMTP server.
+    async fn start_configured(
+        public_url: Option<&str>,
+        seeded: bool,
+        smtp_url: Option<&str>,
+    ) -> App {
         let dir = tempfile::tempdir().unwrap();
         let acceptor = TcpListener::bind("127.0.0.1:0")
             .into_acceptor()
@@ -223,7 +232,11 @@ impl App {
         let addr = *acceptor.local_addr()[0].as_socket_addr().unwrap();
         let base = format!("http://{addr}");
         let clock = fixed_clock();
-        let config = config(dir.path(), addr, public_url.unwrap_or(&base));
+        let mut config = config(dir.path(), addr, public_url.unwrap_or(&base));
+        if let Some(url) = smtp_url {
+            config.smtp_url = Some(livret::config::SmtpUrl::new(url));
+            config.mail_from = Some("Lycée des Tests <livret@lycee.example>".into());
+        }
         let state = match livret::open(config, clock.clone()).await {
             Ok(s) => s,
             Err(e) => panic!("livret::open failed: {e}"),
@@ -734,35 +747,7 @@ impl App {
     /// example the URL of a `smtp_sink::SmtpSink`) and the sender
     /// `Lycée des Tests <livret@lycee.example>`.
     pub async fn start_with_smtp(smtp_url: &str) -> App {
-        let dir = tempfile::tempdir().unwrap();
-        let acceptor = TcpListener::bind("127.0.0.1:0")
-            .into_acceptor()
-            .await
-            .unwrap();
-        let addr = *acceptor.local_addr()[0].as_socket_addr().unwrap();
-        let base = format!("http://{addr}");
-        let clock = fixed_clock();
-        let mut config = config(dir.path(), addr, &base);
-        config.smtp_url = Some(livret::config::SmtpUrl::new(smtp_url));
-        config.mail_from = Some("Lycée des Tests <livret@lycee.example>".into());
-        let state = match livret::open(config, clock.clone()).await {
-            Ok(s) => s,
-            Err(e) => panic!("livret::open failed: {e}"),
-        };
-        let w = World::build(clock.today(), clock.zone());
-        state.store.seed(&w.seed).await.unwrap();
-        let app = livret::web::routes::routes(state.clone());
-        let server = tokio::spawn(async move {
-            let _ = poem::Server::new_with_acceptor(acceptor).run(app).await;
-        });
-        App {
-            base,
-            state,
-            clock,
-            w,
-            server,
-            _dir: dir,
-        }
+        App::start_configured(None, true, Some(smtp_url)).await
     }
 }
 

@@ -138,6 +138,26 @@ pub fn date_short(d: jiff::civil::Date) -> String {
     format!("{:02}/{:02}/{}", d.day(), d.month(), d.year())
 }
 
+/// A time of day as French prose writes it: `10 h 30` (no-break spaces).
+pub fn time(t: jiff::civil::Time) -> String {
+    format!("{:02}\u{a0}h\u{a0}{:02}", t.hour(), t.minute())
+}
+
+/// A moment in French words: `mercredi 11 mars 2026 à 10 h 30`.
+pub fn date_time_long(at: jiff::civil::DateTime) -> String {
+    format!("{} à {}", date_long(at.date()), time(at.time()))
+}
+
+/// A moment as lists write it: `11/03/2026 à 10:30`.
+pub fn date_time_short(at: jiff::civil::DateTime) -> String {
+    format!(
+        "{} à {:02}:{:02}",
+        date_short(at.date()),
+        at.hour(),
+        at.minute()
+    )
+}
+
 /// A date in French words: `dimanche 29 novembre 2026`.
 pub fn date_long(d: jiff::civil::Date) -> String {
     const DAYS: [&str; 7] = [
@@ -176,6 +196,12 @@ mod date_tests {
         let d = jiff::civil::Date::new(2026, 11, 29).unwrap();
         assert_eq!(date_short(d), "29/11/2026");
         assert_eq!(date_long(d), "dimanche 29 novembre 2026");
+        let at = d.at(9, 5, 0, 0);
+        assert_eq!(
+            date_time_long(at),
+            "dimanche 29 novembre 2026 à 09\u{a0}h\u{a0}05"
+        );
+        assert_eq!(date_time_short(at), "29/11/2026 à 09:05");
         let d = jiff::civil::Date::new(2026, 12, 1).unwrap();
         assert_eq!(date_long(d), "mardi 1er décembre 2026");
     }

@@ -85,12 +85,10 @@ fn url(m: &OutboxMessage) -> String {
 
 /// "11/03/2026 à 10:30" in the school's time zone.
 fn when(state: &State, m: &OutboxMessage) -> String {
-    let at = m.created.to_zoned_datetime(state.clock.zone().clone());
-    format!(
-        "{} à {:02}:{:02}",
-        text::date_short(at.date()),
-        at.hour(),
-        at.minute()
+    text::date_time_short(
+        m.created
+            .to_zoned_datetime(state.clock.zone().clone())
+            .datetime(),
     )
 }
 

@@ -185,7 +185,7 @@ pub async fn invitation_create(
         .checked_add(jiff::SignedDuration::from_hours(24 * auth::INVITATION_DAYS))
         .unwrap_or_else(|_| state.clock.now_zoned());
     let body = html! {
-        p { "Transmettez ce lien à " strong { (name.full()) } " (" (subject.role_label()) ") : il ouvre son espace une seule fois, jusqu'au " (text::date_long(until.date())) " à " (format!("{:02}\u{a0}h\u{a0}{:02}", until.hour(), until.minute())) "." }
+        p { "Transmettez ce lien à " strong { (name.full()) } " (" (subject.role_label()) ") : il ouvre son espace une seule fois, jusqu'au " (text::date_time_long(until.datetime())) "." }
         p.link-box { code { (url) } }
         p.hint { "Le lien n'est affiché qu'ici : copiez-le maintenant. Une nouvelle invitation remplace celle-ci." }
         a.button href="/" { "Retour à l'établissement" }

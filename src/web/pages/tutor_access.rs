@@ -75,13 +75,7 @@ impl AccessState {
 }
 
 fn when(at: Timestamp, zone: &TimeZone) -> String {
-    let z = at.to_zoned_datetime(zone.clone());
-    format!(
-        "{} à {:02}\u{a0}h\u{a0}{:02}",
-        text::date_long(z.date()),
-        z.hour(),
-        z.minute()
-    )
+    text::date_time_long(at.to_zoned_datetime(zone.clone()).datetime())
 }
 
 /// The "Accès du tuteur" card of the placement page, for its referent and the

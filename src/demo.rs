@@ -255,6 +255,7 @@ pub fn school(today: Date, zone: &jiff::tz::TimeZone) -> SchoolSeed {
         placements: vec![placement_mael, placement_eloise, placement_francois],
         logbook,
         sheets,
+        ..SchoolSeed::default()
     }
 }
 

@@ -3,7 +3,9 @@
 //! Every answer that is "no" is [`Error::NotFound`], never 403, so an id typed into a
 //! URL tells nothing about whether the object exists (DESIGN.md).
 
-use crate::domain::{ActivitySheet, Placement, PlacementId, SheetStatus, Subject};
+use crate::domain::{
+    ActivitySheet, Placement, PlacementId, SheetStatus, Student, StudentId, Subject, TeacherId,
+};
 use crate::error::{Error, Result};
 use crate::store::Store;
 
@@ -73,6 +75,51 @@ pub fn tutored_placement(store: &Store, who: &Subject, id: PlacementId) -> Resul
 pub fn managed_placement(store: &Store, who: &Subject, id: PlacementId) -> Result<Placement> {
     match who {
         Subject::Teacher(_) | Subject::Coordinator(_) => visible_placement(store, who, id),
+        _ => Err(Error::NotFound),
+    }
+}
+
+/// The student `id` if `who` may see their competency record (tableau de bord, bilans
+/// intermédiaires): the student, a tutor or a referent teacher of one of their
+/// placements, or a coordinator. Issue 5: "tutor, student and referent see the same
+/// dashboard for the same student and nobody else's".
+///
+/// # Errors
+/// [`Error::NotFound`] when the student does not exist or `who` may not see them.
+pub fn visible_student(store: &Store, who: &Subject, id: StudentId) -> Result<Student> {
+    let student = store.student(id)?.ok_or(Error::NotFound)?;
+    let allowed = match who {
+        Subject::Student(s) => *s == id,
+        Subject::Coordinator(_) => true,
+        Subject::Tutor(t) => store
+            .placements_of_student(id)?
+            .iter()
+            .any(|p| p.tutor == *t),
+        Subject::Teacher(t) => store
+            .placements_of_student(id)?
+            .iter()
+            .any(|p| p.referent == *t),
+    };
+    if allowed {
+        Ok(student)
+    } else {
+        Err(Error::NotFound)
+    }
+}
+
+/// The student `id` and the teacher `who` is, if `who` is a referent teacher of one of
+/// the student's placements: the people who write evaluations and interim reviews
+/// (DESIGN.md: the referent writes "evaluations, interim reviews").
+///
+/// # Errors
+/// [`Error::NotFound`] for anyone else (tutors, students, coordinators included).
+pub fn evaluating_teacher(
+    store: &Store,
+    who: &Subject,
+    id: StudentId,
+) -> Result<(Student, TeacherId)> {
+    match who {
+        Subject::Teacher(t) => Ok((visible_student(store, who, id)?, *t)),
         _ => Err(Error::NotFound),
     }
 }

@@ -137,6 +137,7 @@ mod tests {
             level: level.into(),
             sources: vec![],
             competencies: vec![],
+            blocks: vec![],
         }
     }
 

@@ -98,3 +98,11 @@ id_type!(
     /// [`crate::domain::outbox::OutboxMessage`].
     OutboxId
 );
+id_type!(
+    /// A school evaluation, or the dashboard column of a company review.
+    EvaluationId
+);
+id_type!(
+    /// An interim review (bilan intermédiaire).
+    InterimReviewId
+);

@@ -6,7 +6,10 @@ pub mod access;
 pub mod activity;
 pub mod class_form;
 pub mod class_list;
+pub mod dashboard;
+pub mod evaluation;
 pub mod ids;
+pub mod interim_review;
 pub mod logbook;
 pub mod outbox;
 pub mod people;
@@ -18,13 +21,20 @@ pub mod staff_form;
 pub mod text;
 
 pub use activity::{ActivitySheet, SheetStatus, TutorComment};
+pub use evaluation::{
+    CompanyReview, CompanyReviewStatus, Complexity, Context, CriterionResult, CriterionScore,
+    Evaluation,
+};
 pub use ids::*;
+pub use interim_review::{
+    CompetencyPositioning, Grade, InterimReview, Mastery, Positioning, Publication, Target,
+};
 pub use logbook::{Hours, LogbookEntry};
 pub use people::{
     Class, Company, Coordinator, CycleYear, PersonName, School, Student, Subject, Teacher, Tutor,
 };
 pub use placement::{Placement, PlacementPhase};
-pub use referential::{Competency, Criterion, Referential};
+pub use referential::{Block, Competency, Criterion, Referential};
 
 /// Errors of one submitted form: each names the field it belongs to and says, in
 /// French, what to change. Empty means the form is valid.

@@ -72,6 +72,18 @@ pub struct Competency {
     pub criteria: Vec<Criterion>,
 }
 
+/// A block of competencies (bloc de compétences), for referentials organised in blocks
+/// (Bac Pro MCV, BTS MCO); used to filter the dashboard.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Block {
+    /// Code, unique in the referential, for example "B1".
+    pub code: String,
+    /// Title, for example "Conseiller et vendre".
+    pub title: String,
+    /// Codes of its competencies, in the referential's order.
+    pub competencies: Vec<String>,
+}
+
 /// A diploma's referential (référentiel du diplôme).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Referential {
@@ -87,12 +99,44 @@ pub struct Referential {
     pub sources: Vec<Source>,
     /// Competencies, in the referential's order.
     pub competencies: Vec<Competency>,
+    /// Blocks of competencies, when the diploma has them (empty otherwise).
+    pub blocks: Vec<Block>,
+}
+
+/// A referential as stored before blocks existed (record version 1).
+#[derive(Clone, Debug, Deserialize)]
+pub struct ReferentialV1 {
+    code: String,
+    diploma: String,
+    short_name: String,
+    level: String,
+    sources: Vec<Source>,
+    competencies: Vec<Competency>,
+}
+
+impl From<ReferentialV1> for Referential {
+    fn from(r: ReferentialV1) -> Self {
+        Referential {
+            code: r.code,
+            diploma: r.diploma,
+            short_name: r.short_name,
+            level: r.level,
+            sources: r.sources,
+            competencies: r.competencies,
+            blocks: Vec::new(),
+        }
+    }
 }
 
 impl Referential {
     /// The competency with this code.
     pub fn competency(&self, code: &str) -> Option<&Competency> {
         self.competencies.iter().find(|c| c.code == code)
+    }
+
+    /// The block with this code.
+    pub fn block(&self, code: &str) -> Option<&Block> {
+        self.blocks.iter().find(|b| b.code == code)
     }
 
     /// The criterion with this code, with its competency.

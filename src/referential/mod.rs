@@ -5,7 +5,7 @@
 //! problem with its line number and nothing is kept.
 
 use crate::domain::referential::{
-    Competency, Criterion, Referential, Source, SourceScope, SourceStatus,
+    Block, Competency, Criterion, Referential, Source, SourceScope, SourceStatus,
 };
 use serde::Deserialize;
 use std::collections::HashSet;
@@ -58,6 +58,17 @@ struct FileV1 {
     #[serde(default)]
     sources: Vec<SourceV1>,
     competencies: Vec<toml::Spanned<CompetencyV1>>,
+    #[serde(default)]
+    blocks: Vec<toml::Spanned<BlockV1>>,
+}
+
+/// A `[[blocks]]` table: a block of competencies (optional).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BlockV1 {
+    code: toml::Spanned<String>,
+    title: toml::Spanned<String>,
+    competencies: Vec<toml::Spanned<String>>,
 }
 
 /// A `[[sources]]` table: [`Source`], with unknown fields refused like everywhere else
@@ -211,6 +222,67 @@ pub fn parse(text: &str) -> Result<Referential, Vec<FileError>> {
                 .collect(),
         });
     }
+    let mut blocks = Vec::new();
+    let mut in_block = HashSet::new();
+    for block in &file.blocks {
+        let b = block.get_ref();
+        if !valid_code(b.code.get_ref()) {
+            errors.push(FileError {
+                line: at(b.code.span()),
+                message: format!(
+                    "code de bloc « {} » invalide : lettres, chiffres, « . », « - » ou « _ », 20 caractères au plus",
+                    b.code.get_ref()
+                ),
+            });
+        } else if !seen.insert(b.code.get_ref().clone()) {
+            errors.push(FileError {
+                line: at(b.code.span()),
+                message: format!(
+                    "le code « {} » est déjà utilisé plus haut",
+                    b.code.get_ref()
+                ),
+            });
+        }
+        if b.title.get_ref().trim().is_empty() {
+            errors.push(FileError {
+                line: at(b.title.span()),
+                message: "intitulé vide".into(),
+            });
+        }
+        for c in &b.competencies {
+            if !competencies
+                .iter()
+                .any(|k: &Competency| k.code == *c.get_ref())
+            {
+                errors.push(FileError {
+                    line: at(c.span()),
+                    message: format!(
+                        "le bloc « {} » cite la compétence « {} », qui n'est pas dans le fichier",
+                        b.code.get_ref(),
+                        c.get_ref()
+                    ),
+                });
+            } else if !in_block.insert(c.get_ref().clone()) {
+                errors.push(FileError {
+                    line: at(c.span()),
+                    message: format!(
+                        "la compétence « {} » est déjà dans un autre bloc",
+                        c.get_ref()
+                    ),
+                });
+            }
+        }
+        // Kept in the referential's order, whatever the file's.
+        blocks.push(Block {
+            code: b.code.get_ref().clone(),
+            title: b.title.get_ref().trim().to_string(),
+            competencies: competencies
+                .iter()
+                .filter(|k| b.competencies.iter().any(|c| *c.get_ref() == k.code))
+                .map(|k| k.code.clone())
+                .collect(),
+        });
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -221,6 +293,7 @@ pub fn parse(text: &str) -> Result<Referential, Vec<FileError>> {
         level: file.level.into_inner(),
         sources: file.sources.into_iter().map(Source::from).collect(),
         competencies,
+        blocks,
     })
 }
 
@@ -449,6 +522,46 @@ mod tests {
     }
 
     #[test]
+    fn blocks_cover_their_competencies_once_and_bad_ones_are_refused() {
+        let all = shipped().unwrap();
+        for code in ["bacpro-mcv", "bts-mco"] {
+            let r = all.iter().find(|r| r.code == code).unwrap();
+            let listed: Vec<&str> = r
+                .blocks
+                .iter()
+                .flat_map(|b| b.competencies.iter().map(String::as_str))
+                .collect();
+            let codes: Vec<&str> = r.competencies.iter().map(|c| c.code.as_str()).collect();
+            assert_eq!(
+                listed, codes,
+                "{code}: every competency in one block, in order"
+            );
+        }
+        let base = "format = 1\ncode = \"x\"\ndiploma = \"d\"\nshort_name = \"s\"\nlevel = \"cap\"\n\n[[competencies]]\ncode = \"C1\"\ntitle = \"t\"\n\n";
+        let ok = parse(&format!(
+            "{base}[[blocks]]\ncode = \"B1\"\ntitle = \"Bloc\"\ncompetencies = [\"C1\"]\n"
+        ))
+        .unwrap();
+        assert_eq!(ok.block("B1").map(|b| b.competencies.len()), Some(1));
+        let errors = parse(&format!(
+            "{base}[[blocks]]\ncode = \"C1\"\ntitle = \"\"\ncompetencies = [\"C9\"]\n\n[[blocks]]\ncode = \"B2\"\ntitle = \"b\"\ncompetencies = []\n"
+        ))
+        .unwrap_err();
+        let text: Vec<String> = errors
+            .iter()
+            .map(|e| e.to_string().replace('\u{a0}', " "))
+            .collect();
+        assert_eq!(
+            text,
+            [
+                "ligne 12 : le code « C1 » est déjà utilisé plus haut",
+                "ligne 13 : intitulé vide",
+                "ligne 14 : le bloc « C1 » cite la compétence « C9 », qui n'est pas dans le fichier",
+            ]
+        );
+    }
+
+    #[test]
     fn errors_carry_line_numbers_and_nothing_is_returned() {
         let text = "format = 1\ncode = \"x\"\ndiploma = \"d\"\nshort_name = \"s\"\nlevel = \"lycée\"\n\n[[competencies]]\ncode = \"C1\"\ntitle = \"t\"\n\n[[competencies]]\ncode = \"C1\"\ntitle = \"\"\n";
         let errs = parse(text).unwrap_err();
@@ -500,7 +613,7 @@ title = \"Tester\"
                 "short_name",
                 "shortname",
                 "ligne 4 : champ inconnu « shortname » (champs permis : format, code, \
-                 diploma, short_name, level, sources, competencies)",
+                 diploma, short_name, level, sources, competencies, blocks)",
             ),
             (
                 "note = \"n\"",

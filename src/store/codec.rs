@@ -104,9 +104,11 @@ record!(
     Tutor => "tutor",
     Placement => "placement",
     ActivitySheet => "activity-sheet",
-    Referential => "referential",
     SetupLink => "setup-link",
     AccessRequest => "access-request",
+    Evaluation => "evaluation",
+    CompanyReview => "company-review",
+    InterimReview => "interim-review",
 );
 
 /// A record type at version 2 whose version-1 layout `$v1` converts with `From`.
@@ -136,6 +138,8 @@ macro_rules! record_v2 {
 
 // Version 2 added `sent`, `last_used` and `superseded` (issue 3).
 record_v2!(AccessToken => "access-token", crate::domain::access::AccessTokenV1);
+// Version 2 added `blocks` (issue 5).
+record_v2!(Referential => "referential", crate::domain::referential::ReferentialV1);
 // Version 2 added `via`, the tutor link that opened the session (issue 3).
 record_v2!(Session => "session", crate::domain::access::SessionV1);
 

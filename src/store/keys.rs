@@ -14,6 +14,9 @@
 //! | `logbook-id/` | entry id | key of the entry under `logbook/` |
 //! | `sheet/` | placement id, sheet id | activity sheet |
 //! | `referential/` | referential code | referential |
+//! | `evaluation/` | student id, evaluation id | school evaluation |
+//! | `company-review/` | placement id | company review (bilan entreprise) |
+//! | `interim-review/` | student id, review id | interim review (bilan intermédiaire) |
 //! | `token/` | SHA-256 of the token | access token |
 //! | `token-of/` | subject (17 bytes), kind (1 byte) | SHA-256 of that subject's current token of that kind |
 //! | `session/` | SHA-256 of the session cookie | session |
@@ -62,6 +65,12 @@ pub const LOGBOOK_ID: &[u8] = b"logbook-id/";
 pub const SHEET: &[u8] = b"sheet/";
 /// Prefix of referentials.
 pub const REFERENTIAL: &[u8] = b"referential/";
+/// Prefix of school evaluations (per student).
+pub const EVALUATION: &[u8] = b"evaluation/";
+/// Prefix of company reviews (one per placement).
+pub const COMPANY_REVIEW: &[u8] = b"company-review/";
+/// Prefix of interim reviews (per student).
+pub const INTERIM_REVIEW: &[u8] = b"interim-review/";
 /// Prefix of access tokens.
 pub const TOKEN: &[u8] = b"token/";
 /// Index: a subject's current token of a kind.

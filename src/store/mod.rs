@@ -6,6 +6,7 @@
 //! change acknowledged to a user survives a crash.
 
 pub mod codec;
+mod evaluations;
 mod imports;
 pub mod keys;
 pub mod migrations;
@@ -134,6 +135,12 @@ pub struct SchoolSeed {
     pub logbook: Vec<LogbookEntry>,
     /// Activity sheets.
     pub sheets: Vec<ActivitySheet>,
+    /// School evaluations.
+    pub evaluations: Vec<Evaluation>,
+    /// Company reviews.
+    pub company_reviews: Vec<CompanyReview>,
+    /// Interim reviews.
+    pub interim_reviews: Vec<InterimReview>,
 }
 
 fn id16(bytes: &[u8]) -> Option<[u8; 16]> {
@@ -693,6 +700,21 @@ impl Store {
             }
             for s in &seed.sheets {
                 tx.put(&key(&[SHEET, s.placement.as_bytes(), s.id.as_bytes()]), s)?;
+            }
+            for e in &seed.evaluations {
+                tx.put(
+                    &key(&[keys::EVALUATION, e.student.as_bytes(), e.id.as_bytes()]),
+                    e,
+                )?;
+            }
+            for r in &seed.company_reviews {
+                tx.put(&key(&[keys::COMPANY_REVIEW, r.placement.as_bytes()]), r)?;
+            }
+            for r in &seed.interim_reviews {
+                tx.put(
+                    &key(&[keys::INTERIM_REVIEW, r.student.as_bytes(), r.id.as_bytes()]),
+                    r,
+                )?;
             }
             Ok(())
         })

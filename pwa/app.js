@@ -1,5 +1,6 @@
 // Livret — page script (issue 4). Registers the service worker, and lets the student
-// write logbook entries and activity sheets with no network: the form's content goes
+// write logbook entries and activity sheets with no network (and, issue 5, the tutor and
+// the referent finalise the company review at the visit): the form's content goes
 // into the outbox (outbox.js), shows at once in the list as "en attente de
 // synchronisation", and is sent when the network is there (at every page load, on
 // `online`, and on Background Sync where the browser has it).
@@ -133,6 +134,10 @@
     criteria: 'Critères',
     status: 'Fiche',
     id: 'Identifiant',
+    results: 'Résultats',
+    comment: 'Appréciation générale',
+    together: 'Bilan établi ensemble',
+    revision: 'Identifiant',
   };
 
   function el(tag, className, text) {
@@ -149,8 +154,9 @@
     const kind = form.dataset.outbox;
     let resumed = null; // the record "Corriger" brought back, if any
     if (offlineSince) refreshDateLimits(form);
-    const resume = /^#reprendre=([0-9a-f-]{36})$/.exec(location.hash);
-    if (resume) {
+    const resumeFromHash = () => {
+      const resume = /^#reprendre=([0-9a-f-]{36})$/.exec(location.hash);
+      if (!resume) return;
       Outbox.get(resume[1])
         .then((rec) => {
           if (rec && rec.user === user && rec.kind === kind) {
@@ -159,7 +165,10 @@
           }
         })
         .catch(() => {});
-    }
+    };
+    resumeFromHash();
+    // The company review's "Corriger" link points at the page it is on (issue 5).
+    if (kind === 'review') window.addEventListener('hashchange', resumeFromHash);
     form.addEventListener('submit', async (event) => {
       if (form.dataset.plain) return; // IndexedDB refused: the plain form goes
       event.preventDefault();
@@ -193,6 +202,19 @@
       // Online, the list page sends it at once (a sync now would race with it, and its
       // page would not see the entry arrive).
       if (!navigator.onLine) requestBackgroundSync();
+      if (kind === 'review') {
+        // The visit form (issue 5) stays on its page: "en attente d'envoi" at once, then
+        // sent now if the network is there (the page then shows the server's review).
+        delete form.dataset.busy;
+        resumed = null;
+        form.hidden = true;
+        form.parentElement?.querySelector('.errors[data-from-outbox]')?.remove();
+        banner('saved', 'Bilan enregistré sur ce téléphone, en attente d’envoi : il sera envoyé dès que le réseau reviendra.');
+        await renderLists().catch(() => {});
+        window.scrollTo(0, 0);
+        if (navigator.onLine) replay();
+        return;
+      }
       stash('livret-saved-at', String(savedAt));
       if (navigator.onLine || (await isSaved(rec.list))) {
         stash('livret-just-saved', JSON.stringify(rec));
@@ -258,6 +280,21 @@
     if (kind === 'logbook') {
       return { id, date: text('date'), hours: text('hours'), tasks: text('tasks'), notes: text('notes') };
     }
+    if (kind === 'review') {
+      // The record's id is the change's idempotency key (`revision`), made here rather
+      // than taken from the page: a page kept on the device may be sent more than once.
+      const results = {};
+      for (const [name, value] of data.entries()) {
+        if (name.startsWith('result-') && value) results[name.slice('result-'.length)] = String(value);
+      }
+      return {
+        revision: id,
+        results,
+        comment: text('comment'),
+        finalise: (submitter ? submitter.value : 'finalise') === 'finalise',
+        together: data.get('together') !== null,
+      };
+    }
     return {
       id,
       title: text('title'),
@@ -273,6 +310,7 @@
 
   /** Puts a rejected record back in its form, with the server's messages by the fields. */
   function fill(form, rec) {
+    if (rec.kind === 'review') return fillReview(form, rec);
     for (const [name, value] of Object.entries(rec.body)) {
       if (Array.isArray(value)) {
         for (const box of form.querySelectorAll(`input[type="checkbox"][name="${name}"]`)) {
@@ -304,6 +342,31 @@
     }
   }
 
+  /** The company review's form (issue 5) as it was sent, with the server's messages above. */
+  function fillReview(form, rec) {
+    const b = rec.body;
+    for (const radio of form.querySelectorAll('input[type="radio"][name^="result-"]')) {
+      radio.checked = b.results && b.results[radio.name.slice('result-'.length)] === radio.value;
+    }
+    const comment = form.elements.namedItem('comment');
+    if (comment) comment.value = b.comment || '';
+    const together = form.elements.namedItem('together');
+    if (together) together.checked = !!b.together;
+    form.hidden = false;
+    form.parentElement?.querySelector('.errors[data-from-outbox]')?.remove();
+    if (rec.status === 'rejected') {
+      const summary = el('div', 'errors');
+      summary.dataset.fromOutbox = '1';
+      summary.setAttribute('role', 'alert');
+      summary.append(el('p', null, rec.message || 'Le serveur a refusé cet envoi.'));
+      for (const [name, messages] of Object.entries(rec.errors || {})) {
+        summary.append(el('p', 'field-error', `${FIELD_LABELS[name] || name} : ${messages.join(' ')}`));
+      }
+      form.before(summary);
+    }
+    form.scrollIntoView();
+  }
+
   // ---- Lists: the records waiting on this device -------------------------------------
   async function renderLists() {
     if (document.querySelector('[data-outbox-list]')) paint(await Outbox.list(user));
@@ -314,8 +377,14 @@
     for (const list of document.querySelectorAll('[data-outbox-list]')) {
       const kind = list.dataset.outboxList;
       const mine = recs.filter((r) => r.kind === kind && r.placement === list.dataset.placement).reverse();
-      list.replaceChildren(...mine.map((r) => (kind === 'logbook' ? entryCard(r) : sheetCard(r))));
+      list.replaceChildren(...mine.map((r) => (kind === 'logbook' ? entryCard(r) : kind === 'review' ? reviewCard(r) : sheetCard(r))));
       list.hidden = mine.length === 0;
+      if (kind === 'review') {
+        // A review waiting to be sent replaces its form (issue 5); a refused one shows
+        // it again through "Corriger".
+        const form = document.querySelector(`form[data-outbox="review"][data-placement="${list.dataset.placement}"]`);
+        if (form && mine.some((r) => r.status === 'pending')) form.hidden = true;
+      }
     }
     markSynced();
     // The save-to-shown time, for the budget benchmark (tests/browser/budget.mjs).
@@ -329,7 +398,9 @@
 
   function stateLine(rec) {
     const line = el('p', `sync-state ${rec.status}`);
-    if (rec.status === 'rejected') {
+    if (rec.kind === 'review') {
+      line.textContent = rec.status === 'rejected' ? 'Refusé par le serveur, à corriger' : 'En attente d’envoi';
+    } else if (rec.status === 'rejected') {
       line.textContent = 'Refusée par le serveur, à corriger';
     } else {
       line.textContent = 'En attente de synchronisation';
@@ -386,6 +457,20 @@
     return item;
   }
 
+  function reviewCard(rec) {
+    const b = rec.body;
+    const item = el('li', `card outbox-item ${rec.status}`);
+    item.id = `outbox-${rec.id}`;
+    const answered = Object.keys(b.results || {}).length;
+    item.append(
+      el('strong', null, b.finalise ? 'Bilan entreprise finalisé à la visite' : 'Bilan entreprise'),
+      el('p', 'muted', plural(answered, 'critère renseigné', 'critères renseignés')),
+      stateLine(rec),
+    );
+    rejection(rec, item);
+    return item;
+  }
+
   /** Marks the entries of the server's list that this page has just sent. */
   function markSynced() {
     for (const id of synced) {
@@ -418,8 +503,13 @@
       banner('offline', null);
       const waiting = (await Outbox.list(user)).filter((r) => r.status === 'pending');
       const entries = waiting.filter((r) => r.kind === 'logbook').length;
-      const sheets = waiting.length - entries;
-      const what = [entries && plural(entries, 'entrée', 'entrées'), sheets && plural(sheets, 'fiche', 'fiches')]
+      const reviews = waiting.filter((r) => r.kind === 'review').length;
+      const sheets = waiting.length - entries - reviews;
+      const what = [
+        entries && plural(entries, 'entrée', 'entrées'),
+        sheets && plural(sheets, 'fiche', 'fiches'),
+        reviews && plural(reviews, 'bilan entreprise', 'bilans entreprise'),
+      ]
         .filter(Boolean)
         .join(' et ');
       banner(

@@ -2,9 +2,10 @@
 // worker (sw.js, through importScripts), so both replay it the same way.
 //
 // IndexedDB database "livret":
-//   outbox  one record per logbook entry or activity sheet written on this device and
-//           not yet accepted by the server: {id (UUID, the server's idempotency key),
-//           kind: "logbook" | "sheet", user (the <meta name="livret-user"> tag),
+//   outbox  one record per logbook entry, activity sheet or company review (issue 5:
+//           the joint visit form) written on this device and not yet accepted by the
+//           server: {id (UUID, the server's idempotency key: a review's `revision`),
+//           kind: "logbook" | "sheet" | "review", user (the <meta name="livret-user"> tag),
 //           placement, url (the JSON endpoint), form (page it was written on), list
 //           (page that lists it), body (JSON sent), created (ISO time),
 //           status: "pending" | "rejected", message?, errors?}

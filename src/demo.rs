@@ -1,7 +1,8 @@
 //! The demo school (`livret serve --demo`): fictional people with French names (some
 //! with accents and apostrophes), one Bac Pro MELEC class, two companies with a tutor
 //! each, a referent teacher, a coordinator, a placement running today with a week of
-//! logbook entries and two activity sheets.
+//! logbook entries and two activity sheets, and (issue 5) Maël's competency record:
+//! school evaluations, company reviews and two published interim reviews.
 //!
 //! Dates are placed relative to today, so the demo is "live" whatever the day.
 
@@ -244,6 +245,29 @@ pub fn school(today: Date, zone: &jiff::tz::TimeZone) -> SchoolSeed {
         },
     ];
 
+    // Maël's first placement, last school year, reviewed with Grégoire d'Arçais.
+    let placement_mael_first = Placement {
+        id: PlacementId::new(),
+        student: mael.id,
+        company: domo.id,
+        tutor: gregoire.id,
+        referent: referent.id,
+        start: days(monday, -203),
+        end: days(monday, -203 + 25),
+        objectives: vec![
+            "Découvrir le métier d'installateur en réseaux et domotique.".into(),
+            "Participer au tirage et au raccordement de câbles de communication.".into(),
+        ],
+    };
+    let record = competency_record(&Record {
+        today,
+        zone,
+        student: mael.id,
+        referent: referent.id,
+        first: &placement_mael_first,
+        current: &placement_mael,
+    });
+
     SchoolSeed {
         school: Some(school),
         classes: vec![class],
@@ -252,11 +276,269 @@ pub fn school(today: Date, zone: &jiff::tz::TimeZone) -> SchoolSeed {
         coordinators: vec![coordinator],
         companies: vec![elec, domo],
         tutors: vec![helene, gregoire],
-        placements: vec![placement_mael, placement_eloise, placement_francois],
+        placements: vec![
+            placement_mael,
+            placement_eloise,
+            placement_francois,
+            placement_mael_first,
+        ],
         logbook,
         sheets,
-        ..SchoolSeed::default()
+        evaluations: record.0,
+        company_reviews: record.1,
+        interim_reviews: record.2,
     }
+}
+
+/// What [`competency_record`] builds on.
+struct Record<'a> {
+    today: Date,
+    zone: &'a jiff::tz::TimeZone,
+    student: StudentId,
+    referent: TeacherId,
+    first: &'a Placement,
+    current: &'a Placement,
+}
+
+/// Maël's competency record over the last ten months (issue 5): nine school
+/// evaluations at the three levels with all six results, a finalised company review of
+/// his first placement, an open one on the current placement, and two published
+/// interim reviews whose positionings and grades are the ones Livret suggests from the
+/// evaluations before each.
+type CompetencyRecord = (Vec<Evaluation>, Vec<CompanyReview>, Vec<InterimReview>);
+
+/// One planned evaluation: days from today when created and last changed, level,
+/// title, competencies, and the results cycled over their criteria.
+type Planned = (
+    i64,
+    i64,
+    Complexity,
+    &'static str,
+    &'static [&'static str],
+    &'static [CriterionResult],
+);
+
+fn competency_record(r: &Record<'_>) -> CompetencyRecord {
+    use CriterionResult::*;
+    let Some(melec) = crate::referential::shipped()
+        .ok()
+        .and_then(|all| all.into_iter().find(|x| x.code == "bacpro-melec"))
+    else {
+        return (Vec::new(), Vec::new(), Vec::new());
+    };
+    let when = |n: i64, hour: i8| at(days(r.today, n), hour, r.zone);
+    // (days from today: created, last changed; level; title; competencies; results
+    // cycled over their criteria)
+    let plan: [Planned; 9] = [
+        (
+            -300,
+            -300,
+            Complexity::Discovery,
+            "TP 1 — Câblage d'un va-et-vient",
+            &["C4", "C7"],
+            &[Partial, NotAchieved, AchievedWithHelp],
+        ),
+        (
+            -285,
+            -285,
+            Complexity::Discovery,
+            "TP 2 — Lecture de plans et de schémas",
+            &["C1", "C2"],
+            &[AchievedWithHelp, Partial, NotAssessable],
+        ),
+        (
+            -255,
+            -250,
+            Complexity::Intermediate,
+            "TP 3 — Tableau de chantier",
+            &["C4", "C5"],
+            &[AchievedWithHelp, Partial, AchievedAutonomously, Absent],
+        ),
+        (
+            -220,
+            -220,
+            Complexity::Intermediate,
+            "TP 4 — Mesures et contrôles avant mise sous tension",
+            &["C5", "C7"],
+            &[AchievedWithHelp, AchievedAutonomously, Partial],
+        ),
+        (
+            -150,
+            -150,
+            Complexity::Intermediate,
+            "TP 5 — Échanger avec un client sur son installation",
+            &["C12", "C13"],
+            &[AchievedAutonomously, AchievedWithHelp],
+        ),
+        (
+            -120,
+            -118,
+            Complexity::BacPro,
+            "Épreuve blanche — analyse et organisation d'une opération",
+            &["C1", "C2", "C3"],
+            &[
+                AchievedWithHelp,
+                AchievedAutonomously,
+                Partial,
+                AchievedAutonomously,
+            ],
+        ),
+        (
+            -90,
+            -90,
+            Complexity::BacPro,
+            "TP 7 — Diagnostic d'un dysfonctionnement",
+            &["C8", "C11"],
+            &[Partial, AchievedWithHelp, NotAchieved],
+        ),
+        (
+            -45,
+            -30,
+            Complexity::BacPro,
+            "TP 8 — Réseau de communication (VDI)",
+            &["C6", "C10"],
+            &[AchievedAutonomously, AchievedWithHelp, AchievedAutonomously],
+        ),
+        (
+            -20,
+            -20,
+            Complexity::Intermediate,
+            "TP 9 — Remplacement d'un matériel électrique",
+            &["C9", "C4"],
+            &[
+                AchievedAutonomously,
+                Absent,
+                AchievedWithHelp,
+                NotAssessable,
+            ],
+        ),
+    ];
+    let scores = |codes: &[&str], cycle: &[CriterionResult]| -> Vec<CriterionScore> {
+        melec
+            .competencies
+            .iter()
+            .filter(|c| codes.contains(&c.code.as_str()))
+            .flat_map(|c| c.criteria.iter())
+            .zip(cycle.iter().cycle())
+            .map(|(k, res)| CriterionScore {
+                criterion: k.code.clone(),
+                result: *res,
+            })
+            .collect()
+    };
+    let evaluations: Vec<Evaluation> = plan
+        .iter()
+        .map(
+            |(created, changed, level, title, codes, cycle)| Evaluation {
+                id: EvaluationId::new(),
+                student: r.student,
+                referential: melec.code.clone(),
+                context: Context::School,
+                complexity: *level,
+                title: (*title).into(),
+                author: r.referent,
+                results: scores(codes, cycle),
+                created_at: when(*created, 10),
+                updated_at: when(*changed, 16),
+            },
+        )
+        .collect();
+
+    let first_end = r.first.end;
+    let finalised_at = at(first_end, 15, r.zone);
+    let first_review = CompanyReview {
+        id: EvaluationId::new(),
+        placement: r.first.id,
+        student: r.student,
+        referential: melec.code.clone(),
+        criteria: Vec::new(),
+        results: scores(&["C4", "C9", "C10", "C12"], &[AchievedWithHelp, AchievedAutonomously, Partial, AchievedWithHelp]),
+        comment: "Élève ponctuel et curieux, qui pose les bonnes questions. Doit gagner en rigueur dans le repérage des conducteurs.".into(),
+        status: CompanyReviewStatus::Finalised {
+            referent: r.referent,
+            tutor: r.first.tutor,
+            at: finalised_at,
+        },
+        prepared_by: r.referent,
+        created_at: at(days(first_end, -10), 9, r.zone),
+        updated_at: finalised_at,
+        revisions: Vec::new(),
+    };
+    let first_review = CompanyReview {
+        criteria: first_review
+            .results
+            .iter()
+            .map(|s| s.criterion.clone())
+            .collect(),
+        ..first_review
+    };
+    let current_criteria: Vec<String> = [
+        "C4.1", "C4.2", "C8.3", "C9.1", "C9.2", "C9.4", "C9.5", "C12.1",
+    ]
+    .iter()
+    .filter(|c| melec.criterion(c).is_some())
+    .map(|c| (*c).to_string())
+    .collect();
+    let current_review = CompanyReview {
+        id: EvaluationId::new(),
+        placement: r.current.id,
+        student: r.student,
+        referential: melec.code.clone(),
+        criteria: current_criteria,
+        results: Vec::new(),
+        comment: String::new(),
+        status: CompanyReviewStatus::Open,
+        prepared_by: r.referent,
+        created_at: when(-2, 11),
+        updated_at: when(-2, 11),
+        revisions: Vec::new(),
+    };
+    let reviews = vec![first_review, current_review];
+
+    // Two interim reviews, each positioned as Livret suggests from what came before.
+    let cols = crate::domain::dashboard::columns(&evaluations, &reviews);
+    let mut interim = Vec::new();
+    let mut previous = None;
+    let texts = [
+        (
+            -240,
+            "Maël s'investit en atelier et progresse dans la lecture des schémas. Les mesures sont encore hésitantes.",
+            "Revoir les procédures de consignation et les appareils de mesure ; relire ses schémas avant de câbler.",
+        ),
+        (
+            -60,
+            "Bonne période en entreprise, appréciée du tuteur. Progrès nets en analyse et en organisation ; le diagnostic reste fragile.",
+            "S'entraîner au diagnostic avec une démarche écrite ; soigner les documents de fin d'intervention.",
+        ),
+    ];
+    for (n, findings, advice) in texts {
+        let cut = when(n, 17);
+        let recent: Vec<_> = cols
+            .iter()
+            .filter(|c| c.at <= cut && previous.is_none_or(|p| c.at > p))
+            .cloned()
+            .collect();
+        interim.push(InterimReview {
+            id: InterimReviewId::new(),
+            student: r.student,
+            referential: melec.code.clone(),
+            date: days(r.today, n),
+            findings: findings.into(),
+            advice: advice.into(),
+            positionings: crate::domain::interim_review::suggest(&melec, &recent),
+            grade: crate::domain::interim_review::suggest_grade(&melec, &recent),
+            author: r.referent,
+            considered_until: cut,
+            published: Some(Publication {
+                at: cut,
+                by: r.referent,
+            }),
+            created_at: when(n - 1, 17),
+            updated_at: cut,
+        });
+        previous = Some(cut);
+    }
+    (evaluations, reviews, interim)
 }
 
 /// `--demo`: fills an empty store with the demo school, then issues a fresh link for
@@ -309,4 +591,48 @@ pub async fn prepare(state: &State) -> Result<Vec<String>> {
         ));
     }
     Ok(lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn the_demo_shows_every_part_of_the_dashboard() {
+        let seed = school(Date::constant(2026, 11, 29), &jiff::tz::TimeZone::UTC);
+        assert!(seed.evaluations.len() >= 8);
+        let results: HashSet<CriterionResult> = seed
+            .evaluations
+            .iter()
+            .flat_map(|e| e.results.iter().map(|s| s.result))
+            .collect();
+        assert_eq!(results.len(), 6, "all six results");
+        let levels: HashSet<Complexity> = seed.evaluations.iter().map(|e| e.complexity).collect();
+        assert_eq!(levels.len(), 3, "D, Int and Ba");
+        assert_eq!(
+            seed.company_reviews
+                .iter()
+                .filter(|r| r.is_finalised())
+                .count(),
+            1
+        );
+        assert_eq!(
+            seed.interim_reviews
+                .iter()
+                .filter(|r| r.published.is_some())
+                .count(),
+            2
+        );
+        let cols = crate::domain::dashboard::columns(&seed.evaluations, &seed.company_reviews);
+        let cut = crate::domain::interim_review::considered_until(&seed.interim_reviews);
+        let line = crate::domain::dashboard::line_position(&cols, cut);
+        // Two evaluations came after the last review: the line is not at either end.
+        assert_eq!(line, Some(cols.len() - 2));
+        assert!(
+            seed.interim_reviews
+                .iter()
+                .all(|r| r.positionings.len() == 13 && r.grade.is_some())
+        );
+    }
 }

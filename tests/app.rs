@@ -14,10 +14,18 @@ mod support;
 mod access;
 #[path = "app/classes.rs"]
 mod classes;
+#[path = "app/company_review.rs"]
+mod company_review;
+#[path = "app/dashboard.rs"]
+mod dashboard;
+#[path = "app/evaluations.rs"]
+mod evaluations;
 #[path = "app/imports.rs"]
 mod imports;
 #[path = "app/install.rs"]
 mod install;
+#[path = "app/interim_reviews.rs"]
+mod interim_reviews;
 #[path = "app/logbook_form.rs"]
 mod logbook_form;
 #[path = "app/mail.rs"]

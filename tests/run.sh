@@ -150,3 +150,13 @@ section "Browser test: offline logbook, outbox replayed exactly once, worker upd
 LIVRET_BIN="$REPO/target/release/livret" CHROMIUM_PATH="$CHROMIUM" \
   node "$BROWSER_DIR/offline_logbook.mjs"
 echo "Screenshots: $BROWSER_DIR/artifacts/{offline-pending,offline-synced,offline-rejected,offline-sign-in}.png"
+
+section "Browser test: company review finalised offline at the joint visit (Chromium, 390×844)"
+LIVRET_BIN="$REPO/target/release/livret" CHROMIUM_PATH="$CHROMIUM" \
+  node "$BROWSER_DIR/joint_visit.mjs"
+echo "Screenshots: $BROWSER_DIR/artifacts/{joint-visit-pending,joint-visit-finalised}.png"
+
+section "Browser test: competency record — dashboard and interim reviews, axe-core, print (Chromium, 390×844 and 1280×800)"
+LIVRET_BIN="$REPO/target/release/livret" CHROMIUM_PATH="$CHROMIUM" \
+  node "$BROWSER_DIR/competency_record.mjs"
+echo "Screenshots: $BROWSER_DIR/artifacts/{dashboard-390,dashboard-1280,review-390,review-1280}.png, $BROWSER_DIR/artifacts/dashboard-print.pdf"

@@ -338,7 +338,7 @@ pub fn in_referential_order(referential: &Referential, chosen: &[String]) -> Vec
         .competencies
         .iter()
         .flat_map(|c| c.criteria.iter())
-        .filter(|k| chosen.iter().any(|c| *c == k.code))
+        .filter(|k| chosen.contains(&k.code))
         .map(|k| k.code.clone())
         .collect()
 }

@@ -233,7 +233,7 @@ impl Grade {
 
     /// French form: "13,5" or "12".
     pub fn display(self) -> String {
-        if self.0 % 2 == 0 {
+        if self.0.is_multiple_of(2) {
             format!("{}", self.0 / 2)
         } else {
             format!("{},5", self.0 / 2)

@@ -103,6 +103,8 @@ mod tests {
         assert_eq!(de("Anaïs"), "d'Anaïs");
         assert_eq!(de("Maël"), "de Maël");
         assert_eq!(de("Hélène"), "de Hélène");
+        assert_eq!(de("Yanis Girard"), "de Yanis Girard");
+        assert_eq!(de("Yves"), "d'Yves");
     }
 
     #[test]
@@ -119,13 +121,19 @@ mod tests {
 }
 
 /// The French preposition "de" before a name, elided before a vowel sound written
-/// with a vowel: "de Maël", "d'Éloïse". (Names starting with "h" keep "de": whether
-/// the "h" is mute cannot be told from spelling.)
+/// with a vowel: "de Maël", "d'Éloïse", "d'Yves"; a "y" before a vowel is a consonant
+/// sound: "de Yanis". (Names starting with "h" keep "de": whether the "h" is mute
+/// cannot be told from spelling.)
 pub fn de(name: &str) -> String {
-    let elide = name
-        .chars()
-        .next()
-        .is_some_and(|c| "aeiouyàâäéèêëîïôöùûüÿæœ".contains(c.to_lowercase().next().unwrap_or(c)));
+    let mut letters = name.chars().flat_map(char::to_lowercase);
+    let first = letters.next();
+    let second = letters.next();
+    let vowel = |c: char| "aeiouyàâäéèêëîïôöùûüÿæœ".contains(c);
+    let elide = match first {
+        Some('y' | 'ÿ') => !second.is_some_and(vowel),
+        Some(c) => vowel(c),
+        None => false,
+    };
     if elide {
         format!("d'{name}")
     } else {

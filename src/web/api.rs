@@ -148,7 +148,7 @@ struct ErrorBody<'a> {
 
 /// `value` as a JSON answer with `status`, `Content-Type: application/json` and
 /// `Cache-Control: no-store`.
-fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
+pub(crate) fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
     match serde_json::to_vec(value) {
         Ok(bytes) => Response::builder()
             .status(status)
@@ -163,7 +163,7 @@ fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
 }
 
 /// 422 with the French messages by field, as the HTML form shows them.
-fn invalid(errors: &FieldErrors) -> Response {
+pub(crate) fn invalid(errors: &FieldErrors) -> Response {
     let mut by_field: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
     for (field, message) in &errors.0 {
         by_field.entry(field).or_default().push(message.clone());
@@ -185,7 +185,7 @@ fn invalid(errors: &FieldErrors) -> Response {
 /// 403 without `X-Livret-Sync: 1` or `Content-Type: application/json`; 401 without a
 /// live session; 413 beyond [`MAX_SYNC_BODY_BYTES`]; 400 for a body that is not the
 /// expected JSON.
-async fn open_request<T: for<'de> Deserialize<'de>>(
+pub(crate) async fn open_request<T: for<'de> Deserialize<'de>>(
     state: &State,
     req: &Request,
     body: Body,
@@ -214,7 +214,7 @@ async fn open_request<T: for<'de> Deserialize<'de>>(
 
 /// A text field of the request: a JSON string, a number (`"hours": 7.5`) written as
 /// typed, or `null` / absent for empty.
-fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+pub(crate) fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     match Option::<serde_json::Value>::deserialize(d)? {
         None | Some(serde_json::Value::Null) => Ok(String::new()),
         Some(serde_json::Value::String(s)) => Ok(s),
@@ -521,6 +521,19 @@ pub async fn sheet_sync(
                     errors: None,
                 },
             ),
+        },
+    )
+}
+
+/// 409 `{"error": "conflict", "message": <message>}` (shared with the company review's
+/// endpoint, [`super::api_review`]).
+pub(crate) fn conflict(message: &'static str) -> Response {
+    json(
+        StatusCode::CONFLICT,
+        &ErrorBody {
+            error: "conflict",
+            message,
+            errors: None,
         },
     )
 }

@@ -96,6 +96,26 @@ pub enum Flash {
     /// The staff form was sent again (double tap, or "Back" then send): the member
     /// was already added.
     StaffAlreadySaved,
+    /// School evaluation stored (issue 5).
+    EvaluationCreated,
+    /// School evaluation changed: it now dates from this change.
+    EvaluationUpdated,
+    /// School evaluation deleted.
+    EvaluationDeleted,
+    /// Company review's criteria chosen by the referent (issue 5).
+    CompanyReviewPrepared,
+    /// Company review saved by the tutor (partial).
+    CompanyReviewSaved,
+    /// Company review filled by the tutor, ready for the visit.
+    CompanyReviewReady,
+    /// Company review finalised at the joint visit.
+    CompanyReviewFinalised,
+    /// Interim review (bilan intermédiaire) saved as a draft (issue 5).
+    InterimReviewSaved,
+    /// Interim review published: read-only from now on.
+    InterimReviewPublished,
+    /// Interim review draft deleted.
+    InterimReviewDeleted,
 }
 
 impl Flash {
@@ -123,6 +143,16 @@ impl Flash {
             Flash::PlacementAlreadySaved => "placement-already-saved",
             Flash::PlacementHandedOver => "placement-handed-over",
             Flash::StaffAlreadySaved => "staff-already-saved",
+            Flash::EvaluationCreated => "evaluation-created",
+            Flash::EvaluationUpdated => "evaluation-updated",
+            Flash::EvaluationDeleted => "evaluation-deleted",
+            Flash::CompanyReviewPrepared => "company-review-prepared",
+            Flash::CompanyReviewSaved => "company-review-saved",
+            Flash::CompanyReviewReady => "company-review-ready",
+            Flash::CompanyReviewFinalised => "company-review-finalised",
+            Flash::InterimReviewSaved => "interim-review-saved",
+            Flash::InterimReviewPublished => "interim-review-published",
+            Flash::InterimReviewDeleted => "interim-review-deleted",
         }
     }
 
@@ -157,6 +187,16 @@ impl Flash {
             Flash::PlacementAlreadySaved,
             Flash::PlacementHandedOver,
             Flash::StaffAlreadySaved,
+            Flash::EvaluationCreated,
+            Flash::EvaluationUpdated,
+            Flash::EvaluationDeleted,
+            Flash::CompanyReviewPrepared,
+            Flash::CompanyReviewSaved,
+            Flash::CompanyReviewReady,
+            Flash::CompanyReviewFinalised,
+            Flash::InterimReviewSaved,
+            Flash::InterimReviewPublished,
+            Flash::InterimReviewDeleted,
         ]
         .into_iter()
         .find(|f| f.code() == code)
@@ -207,6 +247,28 @@ impl Flash {
             Flash::StaffAlreadySaved => {
                 "Ce membre de l'équipe était déjà ajouté (formulaire envoyé deux fois) : il n'a pas été ajouté une deuxième fois."
             }
+            Flash::EvaluationCreated => "Évaluation enregistrée.",
+            Flash::EvaluationUpdated => {
+                "Évaluation modifiée : elle prend la date de cette modification sur le tableau de bord."
+            }
+            Flash::EvaluationDeleted => "Évaluation supprimée.",
+            Flash::CompanyReviewPrepared => {
+                "Critères du bilan entreprise enregistrés : le tuteur peut le remplir."
+            }
+            Flash::CompanyReviewSaved => "Bilan entreprise enregistré.",
+            Flash::CompanyReviewReady => {
+                "Bilan entreprise rempli : il est prêt pour la visite de l'enseignant référent."
+            }
+            Flash::CompanyReviewFinalised => {
+                "Bilan entreprise finalisé : il compte désormais dans le tableau de bord."
+            }
+            Flash::InterimReviewSaved => {
+                "Brouillon du bilan intermédiaire enregistré : seuls les enseignants référents le voient."
+            }
+            Flash::InterimReviewPublished => {
+                "Bilan intermédiaire publié : l'élève et son tuteur le voient ; il ne peut plus être modifié."
+            }
+            Flash::InterimReviewDeleted => "Brouillon du bilan intermédiaire supprimé.",
         };
         Cow::Borrowed(fixed)
     }

@@ -129,6 +129,94 @@ pub fn routes(state: State) -> impl Endpoint<Output = poem::Response> {
         // sheet drafts written without network; answers are JSON, errors too.
         .at("/api/stages/:id/journal", post(super::api::logbook_sync))
         .at("/api/stages/:id/fiches", post(super::api::sheet_sync))
+        // A student's competency record (issue 5): the dashboard (tableau de bord,
+        // filters in the query string) and "Avancement de formation".
+        .at(
+            "/eleves/:id/tableau-de-bord",
+            get(super::pages::dashboard::dashboard_show),
+        )
+        .at(
+            "/eleves/:id/avancement",
+            get(super::pages::dashboard::progress_show),
+        )
+        // School evaluations (issue 5): a student's referent teacher writes them,
+        // everyone who may see the student reads them (pages::evaluations).
+        .at(
+            "/eleves/:id/evaluations",
+            get(super::pages::evaluations::evaluation_list)
+                .post(super::pages::evaluations::evaluation_create),
+        )
+        .at(
+            "/eleves/:id/evaluations/nouvelle",
+            get(super::pages::evaluations::evaluation_new),
+        )
+        .at(
+            "/eleves/:id/evaluations/:eval",
+            get(super::pages::evaluations::evaluation_show)
+                .post(super::pages::evaluations::evaluation_update),
+        )
+        .at(
+            "/eleves/:id/evaluations/:eval/modifier",
+            get(super::pages::evaluations::evaluation_edit),
+        )
+        .at(
+            "/eleves/:id/evaluations/:eval/supprimer",
+            post(super::pages::evaluations::evaluation_delete),
+        )
+        // Interim reviews (bilans intermédiaires, issue 5): the archive for whoever sees
+        // the student; drafts, publication and deletion for their referent teachers.
+        .at(
+            "/eleves/:id/bilans",
+            get(super::pages::interim_reviews::interim_list)
+                .post(super::pages::interim_reviews::interim_create),
+        )
+        .at(
+            "/eleves/:id/bilans/nouveau",
+            get(super::pages::interim_reviews::interim_new),
+        )
+        .at(
+            "/eleves/:id/bilans/:bilan",
+            get(super::pages::interim_reviews::interim_show)
+                .post(super::pages::interim_reviews::interim_update),
+        )
+        .at(
+            "/eleves/:id/bilans/:bilan/modifier",
+            get(super::pages::interim_reviews::interim_edit),
+        )
+        .at(
+            "/eleves/:id/bilans/:bilan/publier",
+            post(super::pages::interim_reviews::interim_publish),
+        )
+        .at(
+            "/eleves/:id/bilans/:bilan/supprimer",
+            post(super::pages::interim_reviews::interim_delete),
+        )
+        // A placement's "Évaluation" module and its company review (issue 5): the
+        // referent chooses the criteria, the tutor fills it, both finalise it at the
+        // visit; the visit form replays offline through the JSON endpoint.
+        .at(
+            "/stages/:id/evaluation",
+            get(super::pages::company_review::evaluation_module_show),
+        )
+        .at(
+            "/stages/:id/bilan-entreprise",
+            get(super::pages::company_review::review_show)
+                .post(super::pages::company_review::review_save),
+        )
+        .at(
+            "/stages/:id/bilan-entreprise/criteres",
+            get(super::pages::company_review::criteria_edit)
+                .post(super::pages::company_review::criteria_save),
+        )
+        .at(
+            "/stages/:id/bilan-entreprise/visite",
+            get(super::pages::company_review::visit_show)
+                .post(super::pages::company_review::visit_save),
+        )
+        .at(
+            "/api/stages/:id/bilan-entreprise",
+            post(super::api_review::review_sync),
+        )
         // Messages à remettre (outbox: e-mails that did not leave).
         .at("/messages", get(super::pages::outbox::message_list))
         .at("/messages/:id", get(super::pages::outbox::message_show))

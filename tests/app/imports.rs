@@ -1144,7 +1144,7 @@ async fn referential_parser_errors_are_shown_in_french_with_their_line() {
         (
             GOOD.replace("short_name", "shortname"),
             "ligne 4 : champ inconnu « shortname » (champs permis : format, code, diploma, \
-             short_name, level, sources, competencies)",
+             short_name, level, sources, competencies, blocks)",
         ),
         (
             GOOD[..competencies].to_string(),

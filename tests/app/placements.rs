@@ -351,7 +351,8 @@ async fn overlapping_dates_warn_and_save_only_once_confirmed() {
     let app = App::start().await;
     let coordinator = app.coordinator().await;
     let helene = app.state.store.tutor(app.w.helene).unwrap().unwrap();
-    // Maël's demo placement runs from 02/03/2026 to 27/03/2026.
+    // Maël's demo placement runs from 02/03/2026 to 27/03/2026 (plus a first one last
+    // year, issue 5).
     let fields = [
         fresh_form(&coordinator).await,
         vec![
@@ -376,7 +377,7 @@ async fn overlapping_dates_warn_and_save_only_once_confirmed() {
             .placements_of_student(app.w.mael)
             .unwrap()
             .len(),
-        1
+        2
     );
     assert_eq!(warned.field("start").as_deref(), Some("2026-03-23"));
     let accept = warned.field("overlap_ok").expect("the checkbox");
@@ -395,14 +396,14 @@ async fn overlapping_dates_warn_and_save_only_once_confirmed() {
             .placements_of_student(app.w.mael)
             .unwrap()
             .len(),
-        1
+        2
     );
 
     let confirmed = with(fields, "overlap_ok", &accept);
     let saved = send(&coordinator, CREATE, &confirmed).await;
     saved.expect(303);
     let mine = app.state.store.placements_of_student(app.w.mael).unwrap();
-    assert_eq!(mine.len(), 2);
+    assert_eq!(mine.len(), 3);
     // Latest start first in the student's index.
     assert_eq!(mine[0].id, placement_id(saved.location()));
     assert_eq!(mine[1].id, app.w.p_mael);
@@ -617,7 +618,7 @@ async fn a_confirmed_overlap_is_not_asked_again_by_an_edit_that_keeps_it() {
             .placements_of_student(app.w.mael)
             .unwrap()
             .len(),
-        2
+        3
     );
     // Only the referent changes, on either placement: saved at once, every time.
     for id in [second, app.w.p_mael, second] {

@@ -3,9 +3,14 @@
 
 pub mod access;
 pub mod classes;
+pub mod company_review;
+pub mod competency;
 pub mod coordination;
+pub mod dashboard;
+pub mod evaluations;
 pub mod home;
 pub mod imports;
+pub mod interim_reviews;
 pub mod logbook;
 pub mod outbox;
 pub mod placement;

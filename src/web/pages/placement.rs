@@ -59,7 +59,14 @@ pub fn placement_show(
         Subject::Teacher(_) => Some(("/", "Mes élèves")),
         Subject::Coordinator(_) => Some(("/", "Établissement")),
     };
+    let nav = super::competency::record_nav(
+        &viewer.subject,
+        v.student.id,
+        Some(v.placement.id),
+        super::competency::Module::Portfolio,
+    );
     let body = html! {
+        (nav)
         p.period {
             "Du " (text::date_long(v.placement.start)) " au " (text::date_long(v.placement.end))
             " " span.badge { span.nowrap { (v.placement.phase(today).label()) } }

@@ -1,8 +1,9 @@
 //! The referent teacher's home: the students they follow, per placement, with the
 //! number of logbook entries and of sheets waiting for the tutor.
 
+use super::competency;
 use super::{PlacementView, placement_url, tutor_access};
-use crate::domain::{SheetStatus, TeacherId, text};
+use crate::domain::{CompanyReview, CompanyReviewStatus, SheetStatus, TeacherId, text};
 use crate::error::Result;
 use crate::web::State;
 use crate::web::extract::Viewer;
@@ -27,7 +28,12 @@ pub fn referent_home(state: &State, viewer: &Viewer, id: TeacherId) -> Result<Re
             .filter(|s| s.status == SheetStatus::Submitted)
             .count();
         let entries = state.store.logbook_count(p.id)?;
-        rows.push((PlacementView::load(&state.store, p)?, entries, waiting));
+        let review = state.store.company_review(p.id)?;
+        rows.push((
+            PlacementView::load(&state.store, p)?,
+            entries,
+            (waiting, review),
+        ));
     }
     let views: Vec<&PlacementView> = rows.iter().map(|(v, _, _)| v).collect();
     let requests = tutor_access::requests_notice(state, &views)?;
@@ -42,7 +48,7 @@ pub fn referent_home(state: &State, viewer: &Viewer, id: TeacherId) -> Result<Re
             p { "Aucune PFMP ne vous est attribuée comme référent pour le moment." }
         }
         ul.cards {
-            @for ((v, entries, waiting), badge) in rows.iter().zip(&badges) {
+            @for ((v, entries, (waiting, review)), badge) in rows.iter().zip(&badges) {
                 li.card {
                     a.card-link href=(placement_url(v.placement.id)) {
                         strong { (v.student.name.full()) }
@@ -63,9 +69,29 @@ pub fn referent_home(state: &State, viewer: &Viewer, id: TeacherId) -> Result<Re
                             "aucune fiche en attente du tuteur"
                         }
                     }
+                    p { "Bilan entreprise\u{a0}: " (review_state(review.as_ref())) }
+                    p.card-extra {
+                        a href=(competency::evaluation_module_url(v.placement.id)) { "Évaluation" }
+                        " · "
+                        a href=(competency::dashboard_url(v.student.id)) { "Tableau de bord" }
+                        " · "
+                        a href=(competency::reviews_url(v.student.id)) { "Bilans" }
+                    }
                 }
             }
         }
     };
     Ok(page(viewer, "Mes élèves", None, body).into_response())
+}
+
+/// Where a placement's company review stands, in a word for the referent's list.
+fn review_state(review: Option<&CompanyReview>) -> maud::Markup {
+    match review.map(|r| &r.status) {
+        None => html! { span.badge.draft { "critères à choisir" } },
+        Some(CompanyReviewStatus::Open) => html! { span.badge.todo { "à remplir par le tuteur" } },
+        Some(CompanyReviewStatus::FilledByTutor { .. }) => {
+            html! { span.badge.todo { "rempli, à finaliser à la visite" } }
+        }
+        Some(CompanyReviewStatus::Finalised { .. }) => html! { span.badge.done { "finalisé" } },
+    }
 }

@@ -1,7 +1,7 @@
 //! The tutor's home: the students placed with them ("Mes stagiaires").
 
 use super::{PlacementView, placement_url};
-use crate::domain::{SheetStatus, TutorId, text};
+use crate::domain::{CompanyReviewStatus, SheetStatus, TutorId, text};
 use crate::error::Result;
 use crate::web::State;
 use crate::web::extract::Viewer;
@@ -26,14 +26,23 @@ pub fn tutor_home(state: &State, viewer: &Viewer, id: TutorId) -> Result<Respons
             .filter(|s| s.status == SheetStatus::Submitted)
             .count();
         let entries = state.store.logbook_count(p.id)?;
-        cards.push((PlacementView::load(&state.store, p)?, entries, to_review));
+        // The company review waits for the tutor while it is open (issue 5).
+        let review_waiting = state
+            .store
+            .company_review(p.id)?
+            .is_some_and(|r| r.status == CompanyReviewStatus::Open);
+        cards.push((
+            PlacementView::load(&state.store, p)?,
+            entries,
+            (to_review, review_waiting),
+        ));
     }
     let body = html! {
         @if cards.is_empty() {
             p { "Aucun stagiaire ne vous est confié pour le moment." }
         }
         ul.cards {
-            @for (v, entries, to_review) in &cards {
+            @for (v, entries, (to_review, review_waiting)) in &cards {
                 li.card {
                     a.card-link href=(placement_url(v.placement.id)) {
                         strong { (v.student.name.full()) }
@@ -48,6 +57,9 @@ pub fn tutor_home(state: &State, viewer: &Viewer, id: TutorId) -> Result<Respons
                         @if *to_review > 0 {
                             "\u{a0}· " span.badge.todo { (count(*to_review, "fiche à relire", "fiches à relire")) }
                         }
+                    }
+                    @if *review_waiting {
+                        p { span.badge.todo { "Bilan entreprise à remplir avant la visite" } }
                     }
                 }
             }

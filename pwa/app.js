@@ -63,7 +63,7 @@
     return host;
   })();
 
-  function banner(kind, text) {
+  function banner(kind, text, link) {
     if (!bannerHost) return;
     let line = bannerHost.querySelector(`[data-banner="${kind}"]`);
     if (!text) {
@@ -78,6 +78,12 @@
       bannerHost.append(line);
     }
     line.textContent = text;
+    if (link) {
+      const a = document.createElement('a');
+      a.href = link.href;
+      a.textContent = link.label;
+      line.append(' ', a);
+    }
   }
 
   const offlineSince = meta('livret-offline');
@@ -138,6 +144,17 @@
     comment: 'Appréciation générale',
     together: 'Bilan établi ensemble',
     revision: 'Identifiant',
+    finalise: 'Finalisation',
+  };
+
+  /** The company review's six results (CriterionResult::slug → label). */
+  const RESULT_LABELS = {
+    aa: 'réussite totale en autonomie',
+    ah: 'réussite totale avec aide',
+    pa: 'réussite partielle',
+    na: 'pas de réussite ou non fait',
+    ne: 'critère non évaluable',
+    ab: 'élève absent',
   };
 
   function el(tag, className, text) {
@@ -154,21 +171,14 @@
     const kind = form.dataset.outbox;
     let resumed = null; // the record "Corriger" brought back, if any
     if (offlineSince) refreshDateLimits(form);
-    const resumeFromHash = () => {
-      const resume = /^#reprendre=([0-9a-f-]{36})$/.exec(location.hash);
-      if (!resume) return;
-      Outbox.get(resume[1])
-        .then((rec) => {
-          if (rec && rec.user === user && rec.kind === kind) {
-            resumed = rec;
-            fill(form, rec);
-          }
-        })
-        .catch(() => {});
+    // "Corriger": the refused record back in this form (also from the company review's
+    // card on the same page, issue 5).
+    form.livretResume = (rec) => {
+      resumed = rec;
+      if (kind === 'review') form.dataset.resuming = rec.id;
+      fill(form, rec);
     };
-    resumeFromHash();
-    // The company review's "Corriger" link points at the page it is on (issue 5).
-    if (kind === 'review') window.addEventListener('hashchange', resumeFromHash);
+    resumeFromHash(form);
     form.addEventListener('submit', async (event) => {
       if (form.dataset.plain) return; // IndexedDB refused: the plain form goes
       event.preventDefault();
@@ -190,6 +200,8 @@
         created: resumed ? resumed.created : new Date().toISOString(),
         status: 'pending',
       };
+      // The review's criteria as the form names them, to show what was sent (issue 5).
+      if (kind === 'review') rec.labels = reviewLabels(form);
       try {
         await Outbox.put(rec);
       } catch {
@@ -206,6 +218,7 @@
         // The visit form (issue 5) stays on its page: "en attente d'envoi" at once, then
         // sent now if the network is there (the page then shows the server's review).
         delete form.dataset.busy;
+        delete form.dataset.resuming;
         resumed = null;
         form.hidden = true;
         form.parentElement?.querySelector('.errors[data-from-outbox]')?.remove();
@@ -229,6 +242,40 @@
         window.scrollTo(0, 0);
       }
     });
+  }
+
+  /** "#reprendre=<id>": the refused record `id` back in its form (`only`: that form). */
+  function resumeFromHash(only) {
+    const resume = /^#reprendre=([0-9a-f-]{36})$/.exec(location.hash);
+    if (!resume) return;
+    Outbox.get(resume[1])
+      .then((rec) => {
+        if (!rec || rec.user !== user) return;
+        const form = only || formFor(rec);
+        if (form && form.dataset.outbox === rec.kind && form.livretResume) form.livretResume(rec);
+      })
+      .catch(() => {});
+  }
+
+  /** The form on this page that `rec` was written with, if any. */
+  function formFor(rec) {
+    const forms = [...document.querySelectorAll(`form[data-outbox="${rec.kind}"]`)];
+    return rec.kind === 'review' ? forms.find((f) => f.dataset.placement === rec.placement) : forms[0];
+  }
+
+  // The company review's "Corriger" link may point at the page it is on (issue 5).
+  window.addEventListener('hashchange', () => resumeFromHash());
+
+  /** The review form's criteria, in its order: [[code, "C4.1 Title"]]. */
+  function reviewLabels(form) {
+    const criteria = [];
+    for (const set of form.querySelectorAll('fieldset.result-choice')) {
+      const radio = set.querySelector('input[type="radio"][name^="result-"]');
+      if (!radio) continue;
+      const code = radio.name.slice('result-'.length);
+      criteria.push([code, (set.querySelector('legend')?.textContent || code).replace(/\s+/g, ' ').trim()]);
+    }
+    return { criteria };
   }
 
   /** sessionStorage, which may be full or refused: only a shortcut, never needed. */
@@ -369,7 +416,28 @@
 
   // ---- Lists: the records waiting on this device -------------------------------------
   async function renderLists() {
-    if (document.querySelector('[data-outbox-list]')) paint(await Outbox.list(user));
+    const recs = await Outbox.list(user);
+    if (document.querySelector('[data-outbox-list]')) paint(recs);
+    noticeRejectedReviews(recs);
+  }
+
+  /**
+   * A company review refused by the server (issue 5) stays on the phone, "à corriger":
+   * on the pages that do not list it (the home page, another placement…), a banner says
+   * so and leads to its visit page.
+   */
+  function noticeRejectedReviews(recs) {
+    const listed = new Set([...document.querySelectorAll('[data-outbox-list="review"]')].map((l) => l.dataset.placement));
+    const elsewhere = recs.filter((r) => r.kind === 'review' && r.status === 'rejected' && !listed.has(r.placement));
+    if (!elsewhere.length) {
+      banner('review-rejected', null);
+      return;
+    }
+    const text =
+      elsewhere.length > 1
+        ? `${elsewhere.length} bilans entreprise finalisés sur ce téléphone ont été refusés par le serveur : à corriger.`
+        : 'Un bilan entreprise finalisé sur ce téléphone a été refusé par le serveur : à corriger.';
+    banner('review-rejected', text, { href: elsewhere[0].form, label: 'Voir le bilan refusé' });
   }
 
   /** Shows `recs` (records of this user) in the page's outbox lists, newest first. */
@@ -380,10 +448,12 @@
       list.replaceChildren(...mine.map((r) => (kind === 'logbook' ? entryCard(r) : kind === 'review' ? reviewCard(r) : sheetCard(r))));
       list.hidden = mine.length === 0;
       if (kind === 'review') {
-        // A review waiting to be sent replaces its form (issue 5); a refused one shows
-        // it again through "Corriger".
+        // A review waiting to be sent replaces its form (issue 5); so does a refused one
+        // until "Corriger" brings it back in the form, or "Abandonner" the server's.
         const form = document.querySelector(`form[data-outbox="review"][data-placement="${list.dataset.placement}"]`);
-        if (form && mine.some((r) => r.status === 'pending')) form.hidden = true;
+        if (form) {
+          form.hidden = mine.some((r) => r.status === 'pending' || (r.status === 'rejected' && form.dataset.resuming !== r.id));
+        }
       }
     }
     markSynced();
@@ -459,16 +529,104 @@
 
   function reviewCard(rec) {
     const b = rec.body;
-    const item = el('li', `card outbox-item ${rec.status}`);
+    const item = el('li', `card outbox-item review-outbox ${rec.status}`);
     item.id = `outbox-${rec.id}`;
     const answered = Object.keys(b.results || {}).length;
+    const at = new Date(rec.created);
+    const when = isNaN(at) ? '' : ` le ${at.toLocaleString('fr-FR', { dateStyle: 'long', timeStyle: 'short' })}`;
     item.append(
       el('strong', null, b.finalise ? 'Bilan entreprise finalisé à la visite' : 'Bilan entreprise'),
-      el('p', 'muted', plural(answered, 'critère renseigné', 'critères renseignés')),
+      el('p', 'muted', `Saisi sur ce téléphone${when} · ${plural(answered, 'critère renseigné', 'critères renseignés')}`),
       stateLine(rec),
     );
-    rejection(rec, item);
+    if (rec.status === 'rejected') {
+      const why = el('div', 'rejection');
+      why.setAttribute('role', 'alert');
+      why.append(el('p', 'field-error', rec.message || 'Le serveur a refusé cet envoi.'));
+      const errors = Object.entries(rec.errors || {});
+      if (errors.length) {
+        const ul = el('ul', 'field-errors');
+        for (const [name, messages] of errors) {
+          for (const m of messages) ul.append(el('li', 'field-error', `${FIELD_LABELS[name] || name} : ${m}`));
+        }
+        why.append(ul);
+      }
+      item.append(why);
+    }
+    item.append(sentReview(rec));
+    if (rec.status === 'rejected') reviewActions(rec, item);
     return item;
+  }
+
+  /** What a review record carries, readable: each criterion's result, the comment. */
+  function sentReview(rec) {
+    const b = rec.body;
+    const results = b.results || {};
+    const box = el('details', 'help sent-review');
+    if (rec.status === 'rejected') box.open = true;
+    box.append(el('summary', null, rec.status === 'rejected' ? 'Ce qui avait été envoyé' : 'Ce qui sera envoyé'));
+    const named = (rec.labels && rec.labels.criteria) || [];
+    const codes = named.map(([code]) => code);
+    for (const code of Object.keys(results)) if (!codes.includes(code)) named.push([code, code]);
+    const ul = el('ul', 'sent-results');
+    for (const [code, label] of named) {
+      const li = el('li', null, `${label} : `);
+      const slug = results[code];
+      li.append(slug ? el('strong', null, RESULT_LABELS[slug] || slug) : el('em', null, 'sans résultat'));
+      ul.append(li);
+    }
+    box.append(ul);
+    box.append(el('p', null, `Appréciation générale : ${b.comment ? `« ${b.comment} »` : 'aucune'}`));
+    if (b.finalise) box.append(el('p', null, `Case « Nous avons établi ce bilan ensemble » : ${b.together ? 'cochée' : 'non cochée'}`));
+    return box;
+  }
+
+  /**
+   * "Corriger" (the form back, filled with what was sent) and "Abandonner cet envoi"
+   * (a second press confirms) for a refused review. A review finalised meanwhile on
+   * the server (409) can no longer change: no "Corriger" then.
+   */
+  function reviewActions(rec, item) {
+    const form = formFor(rec);
+    const here = location.pathname === rec.form;
+    const locked = rec.code === 409 || (here && !form);
+    if (locked) {
+      item.append(
+        el('p', 'hint', 'Le bilan a été finalisé sur le serveur : il fait foi et ne peut plus être modifié. Comparez-le avec ce qui avait été envoyé, puis abandonnez cet envoi.'),
+      );
+    }
+    const actions = el('div', 'buttons');
+    if (!locked && form) {
+      const fix = el('button', 'primary', 'Corriger');
+      fix.type = 'button';
+      fix.addEventListener('click', () => form.livretResume(rec));
+      actions.append(fix);
+    } else if (!locked) {
+      const fix = el('a', 'button primary', 'Corriger');
+      fix.href = `${rec.form}#reprendre=${rec.id}`;
+      actions.append(fix);
+    }
+    const drop = el('button', 'danger', 'Abandonner cet envoi');
+    drop.type = 'button';
+    const confirmNote = el('p', 'hint', 'Appuyez de nouveau pour effacer de ce téléphone ce bilan refusé.');
+    confirmNote.hidden = true;
+    drop.addEventListener('click', async () => {
+      if (!drop.dataset.confirm) {
+        drop.dataset.confirm = '1';
+        drop.textContent = 'Confirmer l’abandon';
+        confirmNote.hidden = false;
+        return;
+      }
+      await Outbox.remove(rec.id);
+      const form = formFor(rec);
+      if (form && form.dataset.resuming === rec.id) {
+        delete form.dataset.resuming;
+        form.parentElement?.querySelector('.errors[data-from-outbox]')?.remove();
+      }
+      await renderLists();
+    });
+    actions.append(drop);
+    item.append(actions, confirmNote);
   }
 
   /** Marks the entries of the server's list that this page has just sent. */
@@ -516,16 +674,20 @@
         'auth',
         `Reconnectez-vous avec votre lien personnel : votre session a pris fin.${what ? ` Sur ce téléphone, en attente d’envoi : ${what}.` : ''}`,
       );
-    } else if (result.sent.length) {
+    } else if (result.sent.length || result.rejected.length) {
       banner('auth', null);
       banner('saved', null);
     }
     if (result.retry) retryLater();
     else retryDelay = 0;
     const stale = !!document.querySelector('meta[name="livret-offline"]') && !result.retry && !result.auth;
-    if ((result.sent.length || stale) && document.querySelector('[data-outbox-list]')) {
-      // The server's list now holds them (or the network is back under a saved page):
-      // show it fresh, and keep it for offline reading.
+    // A company review refused because it was finalised meanwhile (409): the page shows
+    // the server's finalised review under the refused one (issue 5).
+    const overtaken = result.rejected.some((r) => r.kind === 'review' && r.code === 409);
+    if ((result.sent.length || stale || overtaken) && document.querySelector('[data-outbox-list]')) {
+      // The server's list now holds them (or the network is back under a saved page;
+      // on the company review's pages, its new status): show it fresh, and keep it for
+      // offline reading.
       await refreshMain().catch(() => {});
     }
     await renderLists();
@@ -537,6 +699,7 @@
     const fresh = new DOMParser().parseFromString(html, 'text/html').querySelector('main');
     if (!fresh) return;
     main.replaceChildren(...[...fresh.childNodes]); // copied first: moving empties the live list
+    for (const form of main.querySelectorAll('form[data-outbox]')) enhanceForm(form);
     document.querySelector('meta[name="livret-offline"]')?.remove();
     banner('offline', null);
     showStorage();

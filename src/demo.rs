@@ -210,7 +210,7 @@ pub fn school(today: Date, zone: &jiff::tz::TimeZone) -> SchoolSeed {
     let last = week.first().copied().unwrap_or(start);
     let earlier = week.get(2).copied().unwrap_or(start);
     let submitted_at = at(last, 19, zone);
-    let sheets = vec![
+    let mut sheets = vec![
         ActivitySheet {
             id: ActivitySheetId::new(),
             placement: placement_mael.id,
@@ -259,6 +259,28 @@ pub fn school(today: Date, zone: &jiff::tz::TimeZone) -> SchoolSeed {
             "Participer au tirage et au raccordement de câbles de communication.".into(),
         ],
     };
+    let first_day = days(placement_mael_first.start, 8);
+    let seen = at(days(first_day, 1), 9, zone);
+    sheets.push(ActivitySheet {
+        id: ActivitySheetId::new(),
+        placement: placement_mael_first.id,
+        title: "Pose de prises RJ45 et brassage d'une baie".into(),
+        date: first_day,
+        context: "Bureaux d'une agence immobilière : 12 postes de travail à câbler.".into(),
+        work_done: "Pose et raccordement de prises RJ45 catégorie 6, repérage, brassage de la baie, tests de continuité avec le testeur de câbles.".into(),
+        tools: "Outil d'insertion, testeur de câbles, étiqueteuse.".into(),
+        competencies: vec!["C4".into(), "C10".into()],
+        criteria: vec!["C4.1".into(), "C10.1".into()],
+        status: SheetStatus::SeenByTutor,
+        tutor_comment: Some(TutorComment {
+            text: "Travail propre et bien repéré. Penser à ranger le poste en fin de journée.".into(),
+            tutor: gregoire.id,
+            at: seen,
+        }),
+        created_at: at(first_day, 18, zone),
+        updated_at: at(first_day, 18, zone),
+        submitted_at: Some(at(first_day, 18, zone)),
+    });
     let record = competency_record(&Record {
         today,
         zone,

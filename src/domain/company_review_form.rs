@@ -17,6 +17,7 @@ use super::ids::{TeacherId, TutorId};
 use super::referential::Referential;
 use super::{FieldErrors, text};
 use jiff::Timestamp;
+use jiff::civil::Date;
 
 /// What the activity sheets propose for the review of a placement.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -216,6 +217,53 @@ pub fn validate_review(
     } else {
         Err(errors)
     }
+}
+
+/// The form field of the "not before the placement's first day" message.
+pub const FINALISE_FIELD: &str = "finalise";
+
+/// True when a review may be finalised on `today`: from the placement's `first_day` on
+/// (the visit closes the period; a review finalised before it started would date its
+/// dashboard column before the placement). Choosing the criteria and the tutor's
+/// filling stay open before.
+pub fn may_finalise(first_day: Date, today: Date) -> bool {
+    today >= first_day
+}
+
+/// What the pages say before [`may_finalise`]: when the visit can be finalised.
+pub fn finalise_opens_message(first_day: Date) -> String {
+    format!(
+        "La visite de fin de période pourra être finalisée à partir du {}.",
+        text::date_long(first_day)
+    )
+}
+
+/// [`validate_review`], plus, for [`Intent::Finalise`], the placement's first day: a
+/// review is never finalised before `first_day` (field [`FINALISE_FIELD`]).
+///
+/// # Errors
+/// Those of [`validate_review`], and [`FINALISE_FIELD`] when finalising before
+/// `first_day`.
+pub fn validate_submission(
+    review: &CompanyReview,
+    input: &ReviewInput,
+    intent: Intent,
+    first_day: Date,
+    today: Date,
+) -> Result<ReviewContent, FieldErrors> {
+    let checked = validate_review(review, input, intent);
+    if !matches!(intent, Intent::Finalise { .. }) || may_finalise(first_day, today) {
+        return checked;
+    }
+    let mut errors = checked.err().unwrap_or_default();
+    errors.add(
+        FINALISE_FIELD,
+        format!(
+            "La période de formation n'a pas encore commencé : le bilan ne peut pas être finalisé avant son premier jour. {}",
+            finalise_opens_message(first_day)
+        ),
+    );
+    Err(errors)
 }
 
 /// True when `review` already holds exactly `content` (a finalised review sent again
@@ -436,5 +484,27 @@ mod tests {
         assert!(r.is_finalised());
         assert!(same_content(&r, &done));
         assert_eq!(r.updated_at, now);
+    }
+
+    #[test]
+    fn finalising_waits_for_the_placements_first_day_saving_does_not() {
+        let first = jiff::civil::date(2026, 3, 30);
+        let (before, on) = (jiff::civil::date(2026, 3, 29), first);
+        assert!(!may_finalise(first, before));
+        assert!(may_finalise(first, on));
+        assert!(may_finalise(first, jiff::civil::date(2026, 4, 2)));
+        let r = review(&["C1.1"]);
+        let whole = input(&[("C1.1", "aa")], "");
+        let finalise = Intent::Finalise { together: true };
+        let e = validate_submission(&r, &whole, finalise, first, before).unwrap_err();
+        let m = e.get(FINALISE_FIELD).unwrap();
+        assert!(m.contains("à partir du lundi 30 mars 2026"), "{m}");
+        assert_eq!(e.0.len(), 1, "only the date is wrong");
+        let e = validate_submission(&r, &input(&[], ""), finalise, first, before).unwrap_err();
+        assert!(e.get("results").is_some() && e.get(FINALISE_FIELD).is_some());
+        assert!(validate_submission(&r, &whole, finalise, first, on).is_ok());
+        for intent in [Intent::Save, Intent::Ready] {
+            assert!(validate_submission(&r, &whole, intent, first, before).is_ok());
+        }
     }
 }

@@ -77,6 +77,11 @@ impl DashboardQuery {
     }
 }
 
+/// Longest filter value echoed in a "Filtre ignoré" message, in characters.
+const ECHO_MAX_CHARS: usize = 40;
+/// Most "Filtre ignoré" messages shown for one query.
+const IGNORED_MAX: usize = 10;
+
 /// Parses the dashboard's query string `pairs` (decoded `name=value` pairs, repeated
 /// names allowed for `niveau`) against the student's `referential` and `placements`.
 ///
@@ -92,7 +97,9 @@ pub fn parse(
     placements: &[Placement],
 ) -> DashboardQuery {
     fn ignore(q: &mut DashboardQuery, what: String) {
-        q.ignored.push(format!("Filtre ignoré : {what}."));
+        if q.ignored.len() < IGNORED_MAX {
+            q.ignored.push(format!("Filtre ignoré : {what}."));
+        }
     }
     let mut q = DashboardQuery::default();
     for (name, value) in pairs {
@@ -100,6 +107,13 @@ pub fn parse(
         if value.is_empty() {
             continue;
         }
+        // A value is echoed in a message: a long one is cut, so it cannot stretch the
+        // page (the whole query is never shown back).
+        let echo: String = if value.chars().count() > ECHO_MAX_CHARS {
+            value.chars().take(ECHO_MAX_CHARS).chain(['…']).collect()
+        } else {
+            value.to_string()
+        };
         match name.as_str() {
             "competence" if q.filter.competencies.is_none() => {
                 if let Some(code) = value.strip_prefix("bloc:") {
@@ -108,7 +122,7 @@ pub fn parse(
                             q.filter.competencies = Some(b.competencies.clone());
                             q.competency = value.to_string();
                         }
-                        None => ignore(&mut q, format!("bloc de compétences « {value} » inconnu")),
+                        None => ignore(&mut q, format!("bloc de compétences « {echo} » inconnu")),
                     }
                 } else {
                     match referential.competency(value) {
@@ -116,18 +130,18 @@ pub fn parse(
                             q.filter.competencies = Some(vec![c.code.clone()]);
                             q.competency = c.code.clone();
                         }
-                        None => ignore(&mut q, format!("compétence « {value} » inconnue")),
+                        None => ignore(&mut q, format!("compétence « {echo} » inconnue")),
                     }
                 }
             }
             "contexte" if q.filter.context.is_none() => match Context::from_slug(value) {
                 Some(c) => q.filter.context = Some(c),
-                None => ignore(&mut q, format!("contexte « {value} » inconnu")),
+                None => ignore(&mut q, format!("contexte « {echo} » inconnu")),
             },
             "niveau" => match Complexity::from_code(value) {
                 Some(c) if !q.filter.levels.contains(&c) => q.filter.levels.push(c),
                 Some(_) => {}
-                None => ignore(&mut q, format!("niveau « {value} » inconnu")),
+                None => ignore(&mut q, format!("niveau « {echo} » inconnu")),
             },
             "du" | "au" => match super::logbook::parse_date(value) {
                 Ok(d) if name == "du" => {
@@ -136,7 +150,7 @@ pub fn parse(
                 Ok(d) => {
                     q.filter.to.get_or_insert(d);
                 }
-                Err(_) => ignore(&mut q, format!("date « {value} » illisible")),
+                Err(_) => ignore(&mut q, format!("date « {echo} » illisible")),
             },
             "stage" if q.placement.is_none() => {
                 match placements.iter().find(|p| p.id.to_string() == value) {
@@ -149,7 +163,7 @@ pub fn parse(
             }
             "vue" => match View::from_slug(value) {
                 Some(v) => q.view = v,
-                None => ignore(&mut q, format!("vue « {value} » inconnue")),
+                None => ignore(&mut q, format!("vue « {echo} » inconnue")),
             },
             _ => {}
         }
@@ -312,5 +326,17 @@ mod tests {
         assert_eq!(reversed.ignored.len(), 1);
         let block = parse(&pairs(&[("competence", "bloc:B7")]), &referential(), &[]);
         assert_eq!(block.ignored.len(), 1);
+    }
+
+    #[test]
+    fn long_or_many_bad_values_stay_short() {
+        let long = "x".repeat(10_000);
+        let q = parse(&pairs(&[("competence", &long)]), &referential(), &[]);
+        assert_eq!(q.ignored.len(), 1);
+        assert!(q.ignored[0].chars().count() < 100, "{}", q.ignored[0]);
+        assert!(q.ignored[0].contains('…'));
+        let many: Vec<(&str, &str)> = (0..50).map(|_| ("niveau", "Z")).collect();
+        let q = parse(&pairs(&many), &referential(), &[]);
+        assert_eq!(q.ignored.len(), IGNORED_MAX);
     }
 }

@@ -13,7 +13,9 @@ use super::api::{ApiError, conflict, invalid, json, open_request, text};
 use super::extract::Viewer;
 use super::pages::company_review::{self, Submitted};
 use super::pages::parse_id;
-use crate::domain::company_review_form::{Intent, ReviewInput, same_content, validate_review};
+use crate::domain::company_review_form::{
+    Intent, ReviewInput, same_content, validate_review, validate_submission,
+};
 use crate::domain::{CompanyReview, CompanyReviewStatus, FieldErrors};
 use crate::error::Error;
 use poem::http::StatusCode;
@@ -103,7 +105,8 @@ fn answer(r: &CompanyReview) -> Response {
 /// again for a revision already applied or a finalised review sent again with the same
 /// content; `409 {"error": "conflict"}` when the review is finalised with another
 /// content; `422 {"message", "errors"}` with the form's French messages (fields
-/// `revision`, `results`, `comment`, `together`).
+/// `revision`, `results`, `comment`, `together`, and `finalise` before the placement's
+/// first day: a review is finalised from then on).
 ///
 /// # Errors
 /// 403 without `X-Livret-Sync: 1` / JSON content type, or cross-site; 401 without a
@@ -149,7 +152,8 @@ pub async fn review_sync(
     } else {
         Intent::Save
     };
-    let content = match validate_review(&review, &input, intent) {
+    let today = state.clock.today();
+    let content = match validate_submission(&review, &input, intent, p.start, today) {
         Ok(c) => c,
         Err(errors) => return Ok(invalid(&errors)),
     };

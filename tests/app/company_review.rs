@@ -673,3 +673,154 @@ async fn the_student_reads_the_review_once_finalised_and_the_coordinator_only_re
     ]);
     yanis.get(&evaluation(p)).await.shows(&["Voir le bilan"]);
 }
+
+/// The first day of `p`, from the seeded school.
+fn first_day(app: &App, p: PlacementId) -> jiff::civil::Date {
+    app.w
+        .seed
+        .placements
+        .iter()
+        .find(|x| x.id == p)
+        .unwrap()
+        .start
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_review_is_finalised_from_the_placements_first_day_not_before() {
+    let app = App::start().await;
+    let w = &app.w;
+    // François's placement ("à venir"): referent of the demo, tutor Hélène.
+    let p = w.p_francois;
+    let start = first_day(&app, p);
+    assert!(start > today(), "François's placement has not started");
+    let opens = format!(
+        "La visite de fin de période pourra être finalisée à partir du {}.",
+        text::date_long(start)
+    );
+
+    // Before it starts: the criteria and the tutor's partial filling are allowed.
+    let referent = app.teacher(w.referent).await;
+    let csrf = referent.csrf(&criteres(p)).await;
+    referent
+        .post(
+            &criteres(p),
+            &[("_csrf", &csrf), ("criteria", "C4.1"), ("criteria", "C4.2")],
+        )
+        .await
+        .expect_redirect(&evaluation(p));
+    let helene = app.tutor(w.helene).await;
+    let csrf = helene.csrf(&review(p)).await;
+    helene
+        .post(
+            &review(p),
+            &[("_csrf", &csrf), ("result-C4.1", "ah"), ("action", "save")],
+        )
+        .await
+        .expect(303);
+    assert_eq!(stored(&app, p).unwrap().results.len(), 1);
+
+    // No "Visite" link before the first day, but when it opens.
+    for b in [&referent, &helene] {
+        let page = b.get(&evaluation(p)).await;
+        page.expect(200).shows(&[&opens]);
+        assert!(!page.body.contains(&format!(r#"href="{}""#, visite(p))));
+    }
+    referent
+        .get(&review(p))
+        .await
+        .expect(200)
+        .shows(&[&opens])
+        .hides(&["Visite : finaliser ensemble"]);
+    let visit = referent.get(&visite(p)).await;
+    visit
+        .expect(200)
+        .shows(&[&opens])
+        .hides(&["Finaliser le bilan"]);
+
+    // The form: 422, the input kept, nothing finalised.
+    let csrf = token(&referent).await;
+    let revision = uuid();
+    let form = [
+        ("_csrf", csrf.as_str()),
+        ("revision", revision.as_str()),
+        ("result-C4.1", "aa"),
+        ("result-C4.2", "pa"),
+        ("comment", "Trop tôt"),
+        ("together", "1"),
+    ];
+    let refused = referent.post(&visite(p), &form).await;
+    refused
+        .expect(422)
+        .shows(&["n'a pas encore commencé", &opens, "Finaliser le bilan"]);
+    assert!(refused.body.contains(r#"value="pa" checked"#), "input kept");
+    assert_eq!(
+        field_value(&refused.body, "comment").as_deref(),
+        Some("Trop tôt")
+    );
+    assert!(!stored(&app, p).unwrap().is_finalised());
+
+    // The JSON endpoint (the offline outbox): 422 with the field's message.
+    let body = json!({"revision": uuid(), "results": {"C4.1": "aa", "C4.2": "pa"}, "comment": "Trop tôt", "finalise": true, "together": true});
+    let bad = json_of(&sync(&helene, p, &body).await, 422);
+    let m = bad["errors"]["finalise"][0].as_str().unwrap();
+    assert!(m.contains(&opens), "{m}");
+    // Saving (not finalising) through it stays allowed.
+    let save = json!({"revision": uuid(), "results": {"C4.1": "aa"}, "comment": "Partiel"});
+    json_of(&sync(&helene, p, &save).await, 200);
+    let r = stored(&app, p).unwrap();
+    assert!(!r.is_finalised());
+    assert_eq!(r.comment, "Partiel");
+
+    // On the first day: offered, and finalised (the same revision, now accepted).
+    let days = (start - today()).get_days();
+    app.clock
+        .advance(SignedDuration::from_hours(24 * i64::from(days)));
+    assert_eq!(app.clock.today(), start);
+    let page = referent.get(&evaluation(p)).await;
+    page.expect(200).hides(&[&opens]);
+    assert!(page.body.contains(&format!(r#"href="{}""#, visite(p))));
+    referent
+        .get(&visite(p))
+        .await
+        .expect(200)
+        .shows(&["Finaliser le bilan"]);
+    referent
+        .post(&visite(p), &form)
+        .await
+        .expect_redirect(&review(p));
+    let done = stored(&app, p).unwrap();
+    assert!(done.is_finalised());
+    assert_eq!(
+        done.updated_at
+            .to_zoned_datetime(app.clock.zone().clone())
+            .date(),
+        start,
+        "its column is dated within the placement"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sync_endpoint_finalises_from_the_first_day() {
+    let app = App::start().await;
+    let w = &app.w;
+    let p = w.p_francois;
+    let start = first_day(&app, p);
+    let referent = app.teacher(w.referent).await;
+    let csrf = referent.csrf(&criteres(p)).await;
+    referent
+        .post(&criteres(p), &[("_csrf", &csrf), ("criteria", "C4.1")])
+        .await
+        .expect_redirect(&evaluation(p));
+    let body =
+        json!({"revision": uuid(), "results": {"C4.1": "aa"}, "finalise": true, "together": true});
+    json_of(&sync(&referent, p, &body).await, 422);
+    // The day before the first: still refused.
+    let days = i64::from((start - today()).get_days());
+    app.clock
+        .advance(SignedDuration::from_hours(24 * (days - 1)));
+    let bad = json_of(&sync(&referent, p, &body).await, 422);
+    assert!(bad["errors"]["finalise"].is_array());
+    app.clock.advance(SignedDuration::from_hours(24));
+    let ok = json_of(&sync(&referent, p, &body).await, 200);
+    assert_eq!(ok["review"]["status"], "finalised");
+}

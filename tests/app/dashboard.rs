@@ -245,21 +245,14 @@ async fn columns_follow_the_last_change_with_levels_shapes_and_the_black_line() 
         "5 évaluations",
         "Le trait vertical noir sépare 2 évaluations déjà prises en compte",
     ]);
-    let domo = app
-        .state
-        .store
-        .company(
-            app.state
-                .store
-                .placement(w.p_yanis)
-                .unwrap()
-                .unwrap()
-                .company,
-        )
-        .unwrap()
-        .unwrap()
-        .name;
-    let review_title = format!("Bilan entreprise — {domo}");
+    // A review's column names its period, never its company (a tutor of another
+    // placement of the student sees the same table).
+    let yanis_p = app.state.store.placement(w.p_yanis).unwrap().unwrap();
+    let review_title = format!(
+        "Bilan entreprise — PFMP du {} au {}",
+        yanis_p.start.strftime("%d/%m/%Y"),
+        yanis_p.end.strftime("%d/%m/%Y")
+    );
     assert_eq!(
         titles(&page.body),
         [
@@ -274,7 +267,7 @@ async fn columns_follow_the_last_change_with_levels_shapes_and_the_black_line() 
     assert_eq!(
         hs[4].title,
         format!("{review_title} — jeudi 5 mars 2026"),
-        "a review's column is titled by its company"
+        "a review's column is titled by its period"
     );
     // Level codes; only the review's is E (pink).
     assert!(hs[0].inner.contains(">Int</abbr>"), "{:?}", hs[0]);
@@ -672,4 +665,47 @@ async fn progress_shows_the_last_review_what_came_after_and_the_sheets() {
         c3.contains("aucune évaluation depuis le dernier bilan"),
         "{c3}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_former_tutor_sees_the_record_but_not_the_other_placements() {
+    let app = App::start().await;
+    let w = &app.w;
+    // Grégoire tutored Maël's first placement (demo); Hélène tutors the current one at
+    // Électricité Générale du Val.
+    let first = app
+        .state
+        .store
+        .placements_of_student(w.mael)
+        .unwrap()
+        .into_iter()
+        .find(|p| p.tutor == w.gregoire)
+        .expect("the demo's first placement");
+    let url = format!("/eleves/{}/tableau-de-bord", w.mael);
+    let gregoire = app.tutor(w.gregoire).await;
+    let page = gregoire.get(&format!("{url}?vue=periodes")).await;
+    page.expect(200)
+        .shows(&["Domotique & Réseaux Atlantique"])
+        .hides(&["Électricité Générale du Val", &w.p_mael.to_string()]);
+    assert!(
+        page.has(&first.id.to_string()),
+        "his own placement is listed"
+    );
+    // Asking for the current placement by id is ignored, not shown.
+    gregoire
+        .get(&format!("{url}?stage={}", w.p_mael))
+        .await
+        .expect(200)
+        .shows(&["Filtre ignoré"])
+        .hides(&["Électricité Générale du Val"]);
+    // The referent of both sees both.
+    app.teacher(w.referent)
+        .await
+        .get(&format!("{url}?vue=periodes"))
+        .await
+        .expect(200)
+        .shows(&[
+            "Domotique & Réseaux Atlantique",
+            "Électricité Générale du Val",
+        ]);
 }

@@ -819,10 +819,20 @@ impl Browser {
 /// to read what Livret wrote), without sled's background flusher, whose thread keeps the
 /// directory locked for a while after the handle is dropped (the next open would then
 /// fail at random on a loaded machine).
+///
+/// sled's write path hands some of its work to background threads (`flush_async`), which
+/// may hold the directory's lock for a moment after the store is dropped; on a loaded
+/// machine the open is retried for up to 10 s before failing with sled's error.
 pub fn raw_sled(dir: &std::path::Path) -> sled::Db {
-    sled::Config::new()
-        .path(dir)
-        .flush_every_ms(None)
-        .open()
-        .unwrap()
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match sled::Config::new().path(dir).flush_every_ms(None).open() {
+            Ok(db) => return db,
+            Err(e) if std::time::Instant::now() < deadline => {
+                eprintln!("raw_sled: {e}; retrying");
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(e) => panic!("opening {} with sled: {e}", dir.display()),
+        }
+    }
 }

@@ -34,7 +34,7 @@ import {
 const STUDENT = 'Maël Ferrand';
 const TUTOR = 'Hélène Caillé';
 const REFERENT = 'Sébastien Roussel';
-const SHOTS = ['dashboard-390.png', 'dashboard-1280.png', 'review-390.png', 'review-1280.png', 'dashboard-print.pdf'];
+const SHOTS = ['dashboard-390.png', 'dashboard-1280.png', 'review-390.png', 'review-1280.png', 'dashboard-print.pdf', 'review-print.pdf'];
 const RESULTS = ['na', 'pa', 'ah', 'aa', 'ne', 'ab'];
 
 const require = createRequire(import.meta.url);
@@ -52,6 +52,16 @@ async function assertAccessible(page, what) {
     return r.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
   });
   assert.deepEqual(violations, [], `${what}: axe-core violations`);
+}
+
+/** The [width, height] (points) of each page of a PDF Chromium made (uncompressed
+ * page dictionaries). */
+function pageBoxes(pdf) {
+  const text = pdf.toString('latin1');
+  return [...text.matchAll(/\/Type\s*\/Page\b[^s][\s\S]*?\/MediaBox\s*\[\s*([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*\]/g)].map((m) => [
+    Number(m[3]) - Number(m[1]),
+    Number(m[4]) - Number(m[2]),
+  ]);
 }
 
 /** The dashboard table's HTML, to compare what each person sees. */
@@ -109,7 +119,9 @@ async function competencyRecord() {
   assert.equal(await rp.locator('form.filters').isVisible(), false, 'the filters are not printed');
   assert.equal(await rp.locator('nav.record-nav').isVisible(), false, 'the menu is not printed');
   assert.equal(await table.isVisible(), true, 'the table is printed');
-  await rp.pdf({ path: join(ARTIFACTS, 'dashboard-print.pdf'), format: 'A4', printBackground: true });
+  const dashboardPdf = await rp.pdf({ path: join(ARTIFACTS, 'dashboard-print.pdf'), preferCSSPageSize: true, printBackground: true });
+  const box = pageBoxes(dashboardPdf)[0];
+  assert.ok(box && box[0] > box[1], `the dashboard prints on landscape A4 pages (MediaBox ${box})`);
   await rp.emulateMedia({ media: 'screen' });
 
   await rp.setViewportSize({ width: 1280, height: 800 });
@@ -128,6 +140,10 @@ async function competencyRecord() {
   assert.ok(await rp.getByText('Note proposée').first().isVisible(), 'the proposed grade row');
   await rp.screenshot({ path: join(ARTIFACTS, 'review-390.png'), fullPage: true });
   await assertAccessible(rp, 'interim reviews');
+  await rp.emulateMedia({ media: 'print' });
+  const reviewPdf = await rp.pdf({ path: join(ARTIFACTS, 'review-print.pdf'), preferCSSPageSize: true, printBackground: true });
+  assert.equal(pageBoxes(reviewPdf).length, 1, 'a review prints on one A4 page');
+  await rp.emulateMedia({ media: 'screen' });
   await Promise.all([rp.waitForLoadState('load'), dates.first().click()]);
   await expectVisible(rp.locator('nav.review-dates a[aria-current="page"]'));
   assert.equal(await dateColumns(), 2, 'the first review: competencies + one date');
@@ -148,7 +164,7 @@ async function competencyRecord() {
   const { page: sp } = await phone(origin, 'élève');
   await signIn(sp, links.get(STUDENT), STUDENT);
   drive(sp);
-  await openFromMenu(sp, 'Tableau de bord', /Tableau de bord/);
+  await openFromMenu(sp, 'Tableau de bord', /tableau de bord/i);
   assert.equal(await tableHtml(sp), reference, 'the student sees the same table as the referent');
 
   assertNothingWentWrong();

@@ -14,8 +14,9 @@ use super::sheets::referential_of;
 use super::{PlacementView, parse_id, placement_url, see_other};
 use crate::auth::permissions;
 use crate::domain::company_review_form::{
-    Intent, ProposedCriteria, ReviewContent, ReviewInput, apply, proposed_criteria, same_content,
-    set_criteria, validate_criteria, validate_review,
+    FINALISE_FIELD, Intent, ProposedCriteria, ReviewContent, ReviewInput, apply,
+    finalise_opens_message, may_finalise, proposed_criteria, same_content, set_criteria,
+    validate_criteria, validate_review, validate_submission,
 };
 use crate::domain::evaluation::COMMENT_MAX_CHARS;
 use crate::domain::{
@@ -249,6 +250,8 @@ pub fn evaluation_module_show(
     let status = status_line(&state, &v, review.as_ref())?;
     let finalised = review.as_ref().is_some_and(CompanyReview::is_finalised);
     let is_referent = referent_placement(&state.store, &viewer.subject, pid).is_ok();
+    let visit_open = may_finalise(v.placement.start, state.clock.today());
+    let visitor = visit_placement(&state.store, &viewer.subject, pid).is_ok();
     let title = match viewer.subject {
         Subject::Student(_) => "Évaluation de ma période".to_string(),
         _ => format!("Évaluation {}", text::de(&v.student.name.full())),
@@ -264,8 +267,11 @@ pub fn evaluation_module_show(
                     p.hint { "Prenez connaissance du bilan et donnez un résultat à chaque critère avant la visite de l'enseignant référent ; vous le finaliserez ensemble lors de la visite." }
                     div.buttons {
                         a.button.primary href=(review_url(pid)) { "Remplir le bilan" }
-                        a.button href=(visit_url(pid)) { "Visite : finaliser ensemble" }
+                        @if visit_open {
+                            a.button href=(visit_url(pid)) { "Visite : finaliser ensemble" }
+                        }
                     }
+                    @if !visit_open { p.hint.visit-opens { (finalise_opens_message(v.placement.start)) } }
                 }
                 (Subject::Tutor(_), None) => {
                     p.hint { "L'enseignant référent vous proposera les critères à évaluer ; vous pourrez alors remplir le bilan ici." }
@@ -274,9 +280,14 @@ pub fn evaluation_module_show(
                     div.buttons {
                         a.button.primary href=(criteria_url(pid)) { "Choisir les critères" }
                         @if review.is_some() {
-                            a.button href=(visit_url(pid)) { "Visite : finaliser ensemble" }
+                            @if visit_open {
+                                a.button href=(visit_url(pid)) { "Visite : finaliser ensemble" }
+                            }
                             a.button href=(review_url(pid)) { "Voir le bilan" }
                         }
+                    }
+                    @if review.is_some() && !visit_open {
+                        p.hint.visit-opens { (finalise_opens_message(v.placement.start)) }
                     }
                 }
                 (Subject::Student(_), Some(_)) if !finalised => {
@@ -286,6 +297,11 @@ pub fn evaluation_module_show(
                     div.buttons { a.button.primary href=(review_url(pid)) { "Voir le bilan" } }
                 }
                 _ => {}
+            }
+            @if visitor && review.is_some() {
+                // Offline outbox (issue 4): app.js lists here a review finalised on this
+                // device and not yet accepted (waiting, or refused: "à corriger").
+                ul.cards.outbox-list hidden data-outbox-list="review" data-placement=(pid) {}
             }
         }
     };
@@ -544,8 +560,10 @@ fn result_form(viewer: &Viewer, f: &ResultForm<'_>) -> Markup {
                         aria-invalid=[errors.get("together").map(|_| "true")] aria-describedby=[described_by(errors, "together")];
                     " Nous avons établi ce bilan ensemble, " (tutor) " et " (referent) "."
                 }
+                (field_error(errors, FINALISE_FIELD))
                 div.buttons {
-                    button.primary type="submit" name="action" value="finalise" { "Finaliser le bilan" }
+                    button.primary type="submit" name="action" value="finalise"
+                        aria-describedby=[described_by(errors, FINALISE_FIELD)] { "Finaliser le bilan" }
                 }
             } @else {
                 div.buttons {
@@ -653,7 +671,12 @@ fn review_page(
                 @if editable {
                     div.buttons.no-print {
                         a.button href=(criteria_url(pid)) { "Choisir les critères" }
-                        a.button.primary href=(visit_url(pid)) { "Visite : finaliser ensemble" }
+                        @if may_finalise(v.placement.start, state.clock.today()) {
+                            a.button.primary href=(visit_url(pid)) { "Visite : finaliser ensemble" }
+                        }
+                    }
+                    @if !may_finalise(v.placement.start, state.clock.today()) {
+                        p.hint.visit-opens { (finalise_opens_message(v.placement.start)) }
                     }
                 }
                 (review_view(state, v, r, &referential)?)
@@ -760,7 +783,17 @@ fn visit_page(
             let referential = referential_of(state, &v.placement)?;
             html! {
                 (nav(viewer, v))
+                // A finalisation of this device refused meanwhile (409) shows here.
+                ul.cards.outbox-list hidden data-outbox-list="review" data-placement=(pid) {}
                 (review_view(state, v, r, &referential)?)
+            }
+        }
+        Some(r) if form.is_none() && !may_finalise(v.placement.start, state.clock.today()) => {
+            html! {
+                (nav(viewer, v))
+                p.review-status { (status_line(state, v, Some(r))?) }
+                p.visit-opens { strong { (finalise_opens_message(v.placement.start)) } }
+                p { a.button href=(review_url(pid)) { "Voir le bilan" } }
             }
         }
         Some(r) => {
@@ -838,7 +871,8 @@ pub async fn visit_save(
         together: !form.get("together").is_empty(),
     };
     let input = input_of(&form, &review);
-    match validate_review(&review, &input, intent) {
+    let today = state.clock.today();
+    match validate_submission(&review, &input, intent, p.start, today) {
         Ok(content) => match submit(&state, &p, revision, &content, intent).await? {
             Submitted::Locked(_) => Ok(locked(&viewer, p.id)),
             Submitted::Applied(_) | Submitted::Replayed(_) => {

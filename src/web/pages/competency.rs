@@ -150,7 +150,7 @@ pub fn positioning_legend() -> Markup {
     html! {
         section.legend aria-labelledby="niveaux-titre" {
             h2 #niveaux-titre { "Les 8 niveaux de positionnement" }
-            div.table-wrap {
+            div.table-wrap role="region" aria-label="Tableau des 8 niveaux de positionnement" tabindex="0" {
                 table.positioning-legend {
                     thead {
                         tr {

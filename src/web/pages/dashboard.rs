@@ -19,7 +19,7 @@ use crate::domain::dashboard_query::{self, DashboardQuery, View};
 use crate::domain::evaluation::{Complexity, Context, CriterionResult};
 use crate::domain::{
     ActivitySheet, CompanyReview, Evaluation, InterimReview, Placement, PlacementId, Positioning,
-    Referential, SheetStatus, Student, Subject, interim_review, text,
+    Referential, SheetStatus, Student, StudentId, Subject, interim_review, text,
 };
 use crate::error::{Error, Result};
 use crate::store::Store;
@@ -35,19 +35,35 @@ use std::collections::HashMap;
 /// The words at the head of one column, computed once per column.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Head {
-    /// What was evaluated, or "Bilan entreprise — <company>" for a company review.
+    /// What was evaluated, or "Bilan entreprise — PFMP du … au …" for a company review.
     pub title: String,
     /// Day of the last change, `dd/mm`.
     pub day: String,
     /// Day of the last change in words: `mercredi 11 mars 2026`.
     pub long: String,
+    /// Where the column's evaluation can be read (school evaluations, see
+    /// [`link_heads`]); a company review's column has none, since only the people of
+    /// its placement may open it and the table is the same for every reader.
+    pub href: Option<String>,
 }
 
-/// The heads of `columns`: a company review is titled "Bilan entreprise — <company
-/// name>" from `companies` (placement → company name); days are read in `zone`.
+/// Links each school evaluation's head to its page, so a reader on a phone (no
+/// hover) can open what the column was.
+pub fn link_heads(heads: &mut [Head], columns: &[Column<'_>], student: StudentId) {
+    for (h, c) in heads.iter_mut().zip(columns) {
+        if c.placement.is_none() {
+            h.href = Some(format!("{}/{}", competency::evaluations_url(student), c.id));
+        }
+    }
+}
+
+/// The heads of `columns`: a company review is titled "Bilan entreprise — <label>"
+/// from `periods` (placement → label, "PFMP du … au …": the same for every reader, and
+/// naming no company, so a tutor does not learn where else the student was placed);
+/// days are read in `zone`.
 pub fn heads(
     columns: &[Column<'_>],
-    companies: &HashMap<PlacementId, String>,
+    periods: &HashMap<PlacementId, String>,
     zone: &TimeZone,
 ) -> Vec<Head> {
     columns
@@ -55,7 +71,7 @@ pub fn heads(
         .map(|c| {
             let day = c.at.to_zoned_datetime(zone.clone()).date();
             let title = match c.placement {
-                Some(p) => match companies.get(&p) {
+                Some(p) => match periods.get(&p) {
                     Some(name) => format!("Bilan entreprise — {name}"),
                     None => "Bilan entreprise".to_string(),
                 },
@@ -65,6 +81,7 @@ pub fn heads(
                 title,
                 day: format!("{:02}/{:02}", day.day(), day.month()),
                 long: text::date_long(day),
+                href: None,
             }
         })
         .collect()
@@ -171,9 +188,17 @@ pub fn dashboard_table(t: &Table<'_>) -> Markup {
                         }
                         @for (i, (c, h)) in t.columns.iter().zip(t.heads).enumerate() {
                             th class=(head_class[i]) scope="col" title={ (h.title) " — " (h.long) } {
-                                (competency::level_code(c.complexity))
-                                span.day { (h.day) }
-                                span.visually-hidden { ", " (h.title) ", " (h.long) }
+                                @if let Some(href) = &h.href {
+                                    a.eval-link href=(href) {
+                                        (competency::level_code(c.complexity))
+                                        span.day { (h.day) }
+                                        span.visually-hidden { ", " (h.title) ", " (h.long) }
+                                    }
+                                } @else {
+                                    (competency::level_code(c.complexity))
+                                    span.day { (h.day) }
+                                    span.visually-hidden { ", " (h.title) ", " (h.long) }
+                                }
                                 @match line_class[i] {
                                     Some("line") => span.visually-hidden { " " (LINE_TEXT) },
                                     Some(_) => span.visually-hidden { " " (LINE_END_TEXT) },
@@ -246,9 +271,13 @@ struct Record {
     evaluations: Vec<Evaluation>,
     reviews: Vec<CompanyReview>,
     interim: Vec<InterimReview>,
-    /// Oldest first.
+    /// The student's placements that the reader may see (a tutor: only theirs), oldest
+    /// first: the per-placement view and the placement filter list only these.
     placements: Vec<Placement>,
+    /// Company names of `placements`.
     companies: HashMap<PlacementId, String>,
+    /// "PFMP du … au …" for every placement of the student (column heads).
+    periods: HashMap<PlacementId, String>,
 }
 
 impl Record {
@@ -262,6 +291,22 @@ impl Record {
             .ok_or_else(|| Error::Internal(format!("référentiel {} absent", class.diploma)))?;
         let mut placements = store.placements_of_student(student.id)?;
         placements.reverse();
+        let periods = placements
+            .iter()
+            .map(|p| {
+                let label = format!(
+                    "PFMP du {} au {}",
+                    text::date_short(p.start),
+                    text::date_short(p.end)
+                );
+                (p.id, label)
+            })
+            .collect();
+        placements.retain(|p| match who {
+            Subject::Student(_) | Subject::Coordinator(_) => true,
+            Subject::Tutor(t) => p.tutor == *t,
+            Subject::Teacher(t) => p.referent == *t,
+        });
         let mut companies = HashMap::new();
         for p in &placements {
             if let Some(c) = store.company(p.company)? {
@@ -276,6 +321,7 @@ impl Record {
             referential,
             placements,
             companies,
+            periods,
         })
     }
 
@@ -457,7 +503,8 @@ pub fn dashboard_show(
         },
         View::Criteria | View::Competencies => {
             let line = dashboard::line_position(&columns, cut_off);
-            let hs = heads(&columns, &r.companies, zone);
+            let mut hs = heads(&columns, &r.periods, zone);
+            link_heads(&mut hs, &columns, r.student.id);
             html! {
                 (summary_line(columns.len(), line))
                 (dashboard_table(&Table {
@@ -482,7 +529,7 @@ pub fn dashboard_show(
     let body = html! {
         (competency::record_nav(&viewer.subject, r.student.id, nav_placement, Module::Dashboard))
         p.intro.no-print { "Les résultats des évaluations en établissement et des bilans entreprise sur les compétences du référentiel " (r.referential.short_name) "." }
-        p.print-only { (r.referential.short_name) " — " (text::date_long(state.clock.today())) }
+        p.print-only { (r.student.name.full()) " — " (r.referential.short_name) " — " (text::date_long(state.clock.today())) }
         (filters_form(&r, &q))
         @for m in &q.ignored {
             p.hint.ignored role="status" { (m) }
@@ -583,7 +630,8 @@ fn periods(
             .collect();
         let sheets = Record::sheet_counts(store, &[p])?;
         let line = dashboard::line_position(&cols, cut_off);
-        let hs = heads(&cols, &r.companies, zone);
+        let mut hs = heads(&cols, &r.periods, zone);
+        link_heads(&mut hs, &cols, r.student.id);
         let label = placement_label(p, &r.companies);
         let caption = format!(
             "Période {} : fiches activités et évaluations par compétence",
@@ -670,7 +718,7 @@ pub fn progress_show(
             Some(l) => p.hint { "Dernier bilan intermédiaire publié : " (text::date_long(l.date)) "." },
             None => p.hint { "Aucun bilan intermédiaire n'est encore publié : toutes les évaluations sont comptées." },
         }
-        div.table-wrap {
+        div.table-wrap role="region" aria-label="Avancement par compétence" tabindex="0" {
             table.stacked.progress {
                 caption.visually-hidden { "Avancement de formation " (text::de(&name)) ", par compétence" }
                 thead {

@@ -85,7 +85,7 @@ fn earliest_date(reviews: &[InterimReview]) -> Option<Date> {
 /// review of `shown` (chronological), and the "Note proposée" row.
 fn review_table(referential: &Referential, shown: &[&InterimReview]) -> Markup {
     html! {
-        div.table-wrap {
+        div.table-wrap role="region" aria-label="Positionnement de chaque compétence, bilan par bilan" tabindex="0" {
             table.review-table {
                 caption.visually-hidden { "Positionnement de chaque compétence, bilan par bilan" }
                 thead {
@@ -196,7 +196,8 @@ fn archive_page(
     };
     let body = html! {
         (nav(state, viewer, student.id)?)
-        p.intro { "Les bilans intermédiaires de compétences archivés, créés par l'équipe pédagogique au cours de l'année." }
+        p.intro.no-print { "Les bilans intermédiaires de compétences archivés, créés par l'équipe pédagogique au cours de l'année." }
+        p.print-only { (student.name.full()) " — " (referential.short_name) }
         @if teacher {
             div.buttons.no-print {
                 a.button.primary href=(format!("{}/nouveau", competency::reviews_url(student.id))) { "Nouveau bilan intermédiaire" }

@@ -5,11 +5,16 @@
 # Étape 1 : compilation (toolchain Rust officielle, même version que le projet).
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
+# Le chiffrement des notifications (ece, via web-push) se compile avec OpenSSL ;
+# libssl3 est déjà dans l'image d'exécution distroless/cc.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libssl-dev pkg-config \
+ && rm -rf /var/lib/apt/lists/*
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
 COPY pwa ./pwa
 COPY icons ./icons
-COPY tests/bench/logbook_render.rs ./tests/bench/logbook_render.rs
+COPY tests/bench ./tests/bench
 RUN cargo build --release --locked --bin livret \
  && mkdir -p /out/data \
  && cp target/release/livret /out/livret

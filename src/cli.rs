@@ -35,6 +35,9 @@ pub enum AdminCommand {
     /// Affiche un lien de connexion (30 jours) pour chaque compte de coordination actif,
     /// pour reprendre la main quand plus personne ne peut se connecter.
     SignInLink(ServeArgs),
+    /// Remplace la clé VAPID des notifications et affiche la nouvelle clé publique ;
+    /// les appareils abonnés avec l'ancienne doivent se réabonner.
+    RotateVapid(ServeArgs),
 }
 
 /// Options of `livret healthcheck`.

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod mail;
+pub mod push;
 pub mod referential;
 pub mod store;
 pub mod web;
@@ -24,7 +25,8 @@ use std::sync::Arc;
 use store::{Store, StoreError};
 
 /// Opens the store in `config.data` (creating the directory), stores the shipped
-/// referentials it lacks, and returns the application state.
+/// referentials it lacks, makes the VAPID key pair at first start, starts the push
+/// sender's background task, and returns the application state.
 ///
 /// # Errors
 /// The directory cannot be created, the store is locked by another Livret, was
@@ -58,12 +60,19 @@ pub async fn open(config: Config, clock: Clock) -> Result<web::State> {
     })?;
     let shipped = referential::shipped().map_err(Error::Internal)?;
     store.ensure_referentials(&shipped).await?;
+    push::ensure_vapid_keys(&store, &clock).await?;
+    let push = push::Push::start(
+        store.clone(),
+        clock.clone(),
+        push::PushConfig::from_config(&config),
+    )?;
     Ok(Arc::new(web::AppState {
         store,
         clock,
         config,
         limits: auth::rate_limit::SignInLimits::default(),
         mailer: mailer.map(Arc::new),
+        push,
     }))
 }
 
@@ -180,6 +189,22 @@ pub async fn admin_sign_in_link(config: Config) -> Result<Vec<String>> {
         ));
     }
     Ok(lines)
+}
+
+/// `livret admin rotate-vapid`: replaces the VAPID key pair (web push) and returns
+/// the lines to print, with the new public key. Devices subscribed with the old key
+/// get no notification until they re-subscribe with the new one.
+///
+/// # Errors
+/// [`Error::Startup`] when the store is in use by a running Livret; store failures.
+pub async fn admin_rotate_vapid(config: Config) -> Result<Vec<String>> {
+    let state = open_for_admin(config).await?;
+    let keys = push::rotate_vapid(&state.store, &state.clock).await?;
+    Ok(vec![
+        format!("nouvelle clé VAPID {} ; clé publique :", keys.id),
+        keys.public_key_base64(),
+        "Les appareils abonnés avec l'ancienne clé ne reçoivent plus rien tant qu'ils ne se sont pas réabonnés.".into(),
+    ])
 }
 
 async fn open_for_admin(mut config: Config) -> Result<web::State> {

@@ -35,6 +35,20 @@ async fn main() -> ExitCode {
                 }
             }
         }
+        Command::Admin(AdminCommand::RotateVapid(args)) => {
+            match livret::admin_rotate_vapid(args.config()).await {
+                Ok(lines) => {
+                    for line in lines {
+                        println!("{line}");
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("livret : {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Admin(AdminCommand::SignInLink(args)) => {
             match livret::admin_sign_in_link(args.config()).await {
                 Ok(lines) => {

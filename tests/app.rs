@@ -38,6 +38,10 @@ mod offline;
 mod pages;
 #[path = "app/placements.rs"]
 mod placements;
+#[path = "app/push.rs"]
+mod push;
+#[path = "app/push_service.rs"]
+mod push_service;
 #[path = "app/restart.rs"]
 mod restart;
 #[path = "app/security.rs"]

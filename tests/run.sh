@@ -5,7 +5,8 @@
 #   bash tests/run.sh
 #
 # It installs what the tests need when it is missing (Debian's chromium, Node.js and
-# npm, the browser test's npm packages), then runs, stopping at the first failure:
+# npm, libssl-dev and pkg-config for web-push's OpenSSL, the browser test's npm
+# packages), then runs, stopping at the first failure:
 #   cargo fmt --check
 #   cargo clippy --all-targets --locked -- -D warnings
 #   cargo test --locked                       (unit + integration tests)
@@ -95,6 +96,9 @@ missing=()
 [[ -x "$CHROMIUM" ]] || missing+=(chromium)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+# web-push's `ece` builds against OpenSSL: its headers and pkg-config must be there.
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+pkg-config --exists openssl 2>/dev/null || missing+=(libssl-dev)
 if ((${#missing[@]})); then
   apt_install "${missing[@]}"
 fi

@@ -103,6 +103,11 @@ id_type!(
     EvaluationId
 );
 id_type!(
+    /// One device's web push subscription, see
+    /// [`crate::domain::push::PushSubscription`].
+    PushSubscriptionId
+);
+id_type!(
     /// An interim review (bilan intermédiaire).
     InterimReviewId
 );

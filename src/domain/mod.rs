@@ -19,6 +19,7 @@ pub mod outbox;
 pub mod people;
 pub mod placement;
 pub mod placement_form;
+pub mod push;
 pub mod referential;
 pub mod setup;
 pub mod staff_form;

@@ -25,6 +25,9 @@
 //! | `outbox/` | inverted creation time, message id | outbox message (newest first) |
 //! | `outbox-id/` | message id | key of the message under `outbox/` |
 //! | `setup-link` | (nothing more: there is at most one) | the first-start link |
+//! | `vapid` | (nothing more: there is one current key pair) | the VAPID key pair |
+//! | `push/` | SHA-256 of the endpoint | push subscription (one per device) |
+//! | `push-of/` | subject (17 bytes), SHA-256 of the endpoint | empty (a person's devices) |
 //!
 //! Ids are 16 raw bytes; dates and times are big-endian and bit-inverted where the
 //! newest must come first.
@@ -94,6 +97,13 @@ pub const OUTBOX_ID: &[u8] = b"outbox-id/";
 
 /// Key of the single first-start link.
 pub const SETUP_LINK: &[u8] = b"setup-link";
+
+/// Key of the server's current VAPID key pair (web push, RFC 8292).
+pub const VAPID: &[u8] = b"vapid";
+/// Prefix of push subscriptions, by SHA-256 of the endpoint.
+pub const PUSH: &[u8] = b"push/";
+/// Index: push subscriptions of a subject.
+pub const PUSH_OF: &[u8] = b"push-of/";
 
 /// Concatenates parts into one key.
 pub fn key(parts: &[&[u8]]) -> Vec<u8> {

@@ -13,6 +13,7 @@ pub mod migrations;
 mod outbox;
 mod people;
 mod placements;
+mod push;
 mod tutor_access;
 
 use crate::domain::access::{AccessKind, AccessToken, Session, SetupLink};

@@ -33,6 +33,8 @@ pub struct AppState {
     /// The SMTP transport, when `LIVRET_SMTP_URL` is set; without it e-mails go to the
     /// outbox (see [`crate::mail::deliver`]).
     pub mailer: Option<Arc<crate::mail::Mailer>>,
+    /// The web push sender (background task): [`crate::push::Push::queue`].
+    pub push: crate::push::Push,
 }
 
 /// Shared handle on [`AppState`], given to handlers as `Data<&State>`.

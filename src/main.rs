@@ -16,52 +16,17 @@ async fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve(args) => match livret::serve(args.config(), args.demo).await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("livret : {e}");
-                ExitCode::FAILURE
-            }
-        },
+        Command::Serve(args) => finish(livret::serve(args.config(), args.demo).await, |()| {}),
         Command::Admin(AdminCommand::SetupLink(args)) => {
-            match livret::admin_setup_link(args.config()).await {
-                Ok(line) => {
-                    println!("{line}");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("livret : {e}");
-                    ExitCode::FAILURE
-                }
-            }
+            finish(livret::admin_setup_link(args.config()).await, |line| {
+                println!("{line}")
+            })
         }
         Command::Admin(AdminCommand::RotateVapid(args)) => {
-            match livret::admin_rotate_vapid(args.config()).await {
-                Ok(lines) => {
-                    for line in lines {
-                        println!("{line}");
-                    }
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("livret : {e}");
-                    ExitCode::FAILURE
-                }
-            }
+            finish(livret::admin_rotate_vapid(args.config()).await, print_lines)
         }
         Command::Admin(AdminCommand::SignInLink(args)) => {
-            match livret::admin_sign_in_link(args.config()).await {
-                Ok(lines) => {
-                    for line in lines {
-                        println!("{line}");
-                    }
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("livret : {e}");
-                    ExitCode::FAILURE
-                }
-            }
+            finish(livret::admin_sign_in_link(args.config()).await, print_lines)
         }
         Command::Healthcheck(args) => {
             if args.check() {
@@ -71,5 +36,25 @@ async fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         }
+    }
+}
+
+/// Success: `show` the result; failure: the French message on stderr.
+fn finish<T, E: std::fmt::Display>(result: Result<T, E>, show: impl FnOnce(T)) -> ExitCode {
+    match result {
+        Ok(value) => {
+            show(value);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("livret : {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_lines(lines: Vec<String>) {
+    for line in lines {
+        println!("{line}");
     }
 }

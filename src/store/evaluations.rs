@@ -6,44 +6,6 @@
 use super::{Result, Store, keys};
 use crate::domain::*;
 
-/// Runs `update` on the record at `key` in one transaction; see
-/// [`Store::update_evaluation`].
-async fn update<T: super::codec::Record + Clone>(
-    store: &Store,
-    key: Vec<u8>,
-    update: impl Fn(T) -> Option<T>,
-) -> Result<Option<(T, bool)>> {
-    store
-        .write(|tx| match tx.get::<T>(&key)? {
-            Some(current) => match update(current.clone()) {
-                Some(next) => {
-                    tx.put(&key, &next)?;
-                    Ok(Some((next, true)))
-                }
-                None => Ok(Some((current, false))),
-            },
-            None => Ok(None),
-        })
-        .await
-}
-
-/// Stores `value` at `key` unless something is there; true when stored.
-async fn insert_new<T: super::codec::Record>(
-    store: &Store,
-    key: Vec<u8>,
-    value: &T,
-) -> Result<bool> {
-    store
-        .write(|tx| {
-            if tx.get_raw(&key)?.is_some() {
-                return Ok(false);
-            }
-            tx.put(&key, value)?;
-            Ok(true)
-        })
-        .await
-}
-
 fn evaluation_key(student: StudentId, id: EvaluationId) -> Vec<u8> {
     keys::key(&[keys::EVALUATION, student.as_bytes(), id.as_bytes()])
 }
@@ -80,7 +42,7 @@ impl Store {
     /// # Errors
     /// sled failure.
     pub async fn insert_evaluation(&self, e: &Evaluation) -> Result<bool> {
-        insert_new(self, evaluation_key(e.student, e.id), e).await
+        self.insert_new(evaluation_key(e.student, e.id), e).await
     }
 
     /// Replaces an evaluation with `update(current)` in one transaction (`None` leaves
@@ -95,7 +57,7 @@ impl Store {
         id: EvaluationId,
         f: impl Fn(Evaluation) -> Option<Evaluation>,
     ) -> Result<Option<(Evaluation, bool)>> {
-        update(self, evaluation_key(student, id), f).await
+        self.update_record(evaluation_key(student, id), f).await
     }
 
     /// Deletes an evaluation; true when it existed.
@@ -139,7 +101,7 @@ impl Store {
     /// # Errors
     /// sled failure.
     pub async fn insert_company_review(&self, r: &CompanyReview) -> Result<bool> {
-        insert_new(self, review_key(r.placement), r).await
+        self.insert_new(review_key(r.placement), r).await
     }
 
     /// Replaces a placement's company review with `update(current)` in one transaction
@@ -153,7 +115,7 @@ impl Store {
         placement: PlacementId,
         f: impl Fn(CompanyReview) -> Option<CompanyReview>,
     ) -> Result<Option<(CompanyReview, bool)>> {
-        update(self, review_key(placement), f).await
+        self.update_record(review_key(placement), f).await
     }
 
     /// A student's interim reviews, drafts included, by date then creation time.
@@ -184,7 +146,7 @@ impl Store {
     /// # Errors
     /// sled failure.
     pub async fn insert_interim_review(&self, r: &InterimReview) -> Result<bool> {
-        insert_new(self, interim_key(r.student, r.id), r).await
+        self.insert_new(interim_key(r.student, r.id), r).await
     }
 
     /// Replaces an interim review with `update(current)` in one transaction. The
@@ -199,7 +161,7 @@ impl Store {
         id: InterimReviewId,
         f: impl Fn(InterimReview) -> Option<InterimReview>,
     ) -> Result<Option<(InterimReview, bool)>> {
-        update(self, interim_key(student, id), |r: InterimReview| {
+        self.update_record(interim_key(student, id), |r: InterimReview| {
             if r.published.is_some() { None } else { f(r) }
         })
         .await

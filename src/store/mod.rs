@@ -221,6 +221,41 @@ impl Store {
         Ok(out)
     }
 
+    /// Replaces the record at `key` with `update(current)` in one transaction, so two
+    /// concurrent changes never overwrite each other; `update` returns `None` to leave
+    /// it unchanged. Returns the stored record and whether `update` was applied; `None`
+    /// when there is no record.
+    async fn update_record<T: Record + Clone>(
+        &self,
+        key: Vec<u8>,
+        update: impl Fn(T) -> Option<T>,
+    ) -> Result<Option<(T, bool)>> {
+        self.write(|tx| match tx.get::<T>(&key)? {
+            Some(current) => match update(current.clone()) {
+                Some(next) => {
+                    tx.put(&key, &next)?;
+                    Ok(Some((next, true)))
+                }
+                None => Ok(Some((current, false))),
+            },
+            None => Ok(None),
+        })
+        .await
+    }
+
+    /// Stores `value` at `key` unless something is there (ids made by forms: a double
+    /// submission stores once). True when stored.
+    async fn insert_new<T: Record>(&self, key: Vec<u8>, value: &T) -> Result<bool> {
+        self.write(|tx| {
+            if tx.get_raw(&key)?.is_some() {
+                return Ok(false);
+            }
+            tx.put(&key, value)?;
+            Ok(true)
+        })
+        .await
+    }
+
     fn get<T: Record>(&self, key: &[u8]) -> Result<Option<T>> {
         match self.data.get(key)? {
             Some(bytes) => Ok(Some(decode(&bytes)?)),
@@ -594,17 +629,7 @@ impl Store {
         update: impl Fn(ActivitySheet) -> Option<ActivitySheet>,
     ) -> Result<Option<(ActivitySheet, bool)>> {
         let key = keys::key(&[keys::SHEET, placement.as_bytes(), id.as_bytes()]);
-        self.write(|tx| match tx.get::<ActivitySheet>(&key)? {
-            Some(current) => match update(current.clone()) {
-                Some(next) => {
-                    tx.put(&key, &next)?;
-                    Ok(Some((next, true)))
-                }
-                None => Ok(Some((current, false))),
-            },
-            None => Ok(None),
-        })
-        .await
+        self.update_record(key, update).await
     }
 
     /// Stores a new activity sheet unless its placement already has one with that id
@@ -615,14 +640,7 @@ impl Store {
     /// sled failure.
     pub async fn insert_sheet(&self, sheet: &ActivitySheet) -> Result<bool> {
         let key = keys::key(&[keys::SHEET, sheet.placement.as_bytes(), sheet.id.as_bytes()]);
-        self.write(|tx| {
-            if tx.get_raw(&key)?.is_some() {
-                return Ok(false);
-            }
-            tx.put(&key, sheet)?;
-            Ok(true)
-        })
-        .await
+        self.insert_new(key, sheet).await
     }
 
     /// A referential by code.

@@ -27,9 +27,7 @@ use crate::error::{Error, Result};
 use crate::store::Store;
 use crate::web::State;
 use crate::web::extract::{Flash, FormData, Viewer};
-use crate::web::layout::{
-    Back, csrf_field, described_by, error_summary, field_error, multiline, page,
-};
+use crate::web::layout::{csrf_field, described_by, error_summary, field_error, multiline, page};
 use maud::{Markup, html};
 use poem::http::StatusCode;
 use poem::web::cookie::CookieJar;
@@ -169,15 +167,6 @@ fn revision_of(form: &FormData) -> Uuid {
         .unwrap_or_else(|_| Uuid::new_v4())
 }
 
-fn back_of(viewer: &Viewer) -> Back<'static> {
-    match viewer.subject {
-        Subject::Student(_) => None,
-        Subject::Tutor(_) => Some(("/", "Mes stagiaires")),
-        Subject::Teacher(_) => Some(("/", "Mes élèves")),
-        Subject::Coordinator(_) => Some(("/", "Établissement")),
-    }
-}
-
 fn nav(viewer: &Viewer, v: &PlacementView) -> Markup {
     competency::record_nav(
         &viewer.subject,
@@ -305,7 +294,13 @@ pub fn evaluation_module_show(
             }
         }
     };
-    Ok(page(&viewer, &title, back_of(&viewer), body).into_response())
+    Ok(page(
+        &viewer,
+        &title,
+        competency::back_link(&viewer.subject),
+        body,
+    )
+    .into_response())
 }
 
 /// The form of the referent's choice of criteria.
@@ -416,7 +411,13 @@ pub fn criteria_edit(
         "Critères du bilan entreprise {}",
         text::de(&v.student.name.full())
     );
-    Ok(page(&viewer, &title, back_of(&viewer), body).into_response())
+    Ok(page(
+        &viewer,
+        &title,
+        competency::back_link(&viewer.subject),
+        body,
+    )
+    .into_response())
 }
 
 /// `POST /stages/:id/bilan-entreprise/criteres`: creates the review (status open) or
@@ -459,9 +460,14 @@ pub async fn criteria_save(
                 "Critères du bilan entreprise {}",
                 text::de(&v.student.name.full())
             );
-            return Ok(page(&viewer, &title, back_of(&viewer), body)
-                .with_status(StatusCode::UNPROCESSABLE_ENTITY)
-                .into_response());
+            return Ok(page(
+                &viewer,
+                &title,
+                competency::back_link(&viewer.subject),
+                body,
+            )
+            .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+            .into_response());
         }
     };
     let now = state.clock.now();
@@ -686,7 +692,7 @@ fn review_page(
     Ok(page(
         viewer,
         &review_title(viewer, v),
-        back_of(viewer),
+        competency::back_link(&viewer.subject),
         body,
     ))
 }
@@ -825,7 +831,12 @@ fn visit_page(
         "Visite : bilan entreprise {}",
         text::de(&v.student.name.full())
     );
-    Ok(page(viewer, &title, back_of(viewer), body))
+    Ok(page(
+        viewer,
+        &title,
+        competency::back_link(&viewer.subject),
+        body,
+    ))
 }
 
 /// `GET /stages/:id/bilan-entreprise/visite`: the joint visit mode, from the tutor's or

@@ -8,13 +8,42 @@
 //! screen readers (DESIGN.md, "Look and feel"). The CSS is in `pwa/app.css`, section
 //! "Competencies".
 
+use crate::domain::{Class, Referential, Student};
 use crate::domain::{
     Complexity, Context, CriterionResult, Mastery, PlacementId, Positioning, StudentId, Subject,
     Target,
 };
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::store::Store;
+use crate::web::State;
+use crate::web::layout::Back;
 use maud::{Markup, html};
+
+/// The back link of a student's record and placement pages, by role: the tutor's
+/// "Mes stagiaires", the teacher's "Mes élèves", the coordination's "Établissement";
+/// none for the student, whose home is the placement itself.
+pub fn back_link(who: &Subject) -> Back<'static> {
+    match who {
+        Subject::Student(_) => None,
+        Subject::Tutor(_) => Some(("/", "Mes stagiaires")),
+        Subject::Teacher(_) => Some(("/", "Mes élèves")),
+        Subject::Coordinator(_) => Some(("/", "Établissement")),
+    }
+}
+
+/// The student's class and the referential of its diploma.
+///
+/// # Errors
+/// [`Error::Internal`] when the class or its referential is missing (a broken store);
+/// store failure.
+pub fn class_and_referential(state: &State, student: &Student) -> Result<(Class, Referential)> {
+    let class = state
+        .store
+        .class(student.class)?
+        .ok_or_else(|| Error::Internal("classe de l'élève absente".into()))?;
+    let referential = state.referential(&class.diploma)?;
+    Ok((class, referential))
+}
 
 /// URL of a student's dashboard (tableau de bord).
 pub fn dashboard_url(student: StudentId) -> String {

@@ -25,7 +25,7 @@ use crate::error::{Error, Result};
 use crate::store::Store;
 use crate::web::State;
 use crate::web::extract::Viewer;
-use crate::web::layout::{Back, count, page};
+use crate::web::layout::{count, page};
 use jiff::tz::TimeZone;
 use maud::{Markup, PreEscaped, html};
 use poem::web::{Data, Path};
@@ -291,6 +291,12 @@ impl Record {
             .ok_or_else(|| Error::Internal(format!("référentiel {} absent", class.diploma)))?;
         let mut placements = store.placements_of_student(student.id)?;
         placements.reverse();
+        // Every placement's review counts (the same table for every reader), read from
+        // the placements already loaded rather than scanning them again.
+        let mut reviews = Vec::new();
+        for p in &placements {
+            reviews.extend(store.company_review(p.id)?);
+        }
         let periods = placements
             .iter()
             .map(|p| {
@@ -315,7 +321,7 @@ impl Record {
         }
         Ok(Record {
             evaluations: store.evaluations_of_student(student.id)?,
-            reviews: store.company_reviews_of_student(student.id)?,
+            reviews,
             interim: store.interim_reviews(student.id)?,
             student,
             referential,
@@ -342,15 +348,6 @@ fn count_sheet(counts: &mut HashMap<String, usize>, s: &ActivitySheet) {
         for c in &s.competencies {
             *counts.entry(c.clone()).or_insert(0) += 1;
         }
-    }
-}
-
-fn back(who: &Subject) -> Back<'static> {
-    match who {
-        Subject::Student(_) => None,
-        Subject::Tutor(_) => Some(("/", "Mes stagiaires")),
-        Subject::Teacher(_) => Some(("/", "Mes élèves")),
-        Subject::Coordinator(_) => Some(("/", "Établissement")),
     }
 }
 
@@ -540,7 +537,13 @@ pub fn dashboard_show(
         }
         (competency::results_legend())
     };
-    Ok(page(&viewer, &title, back(&viewer.subject), body).into_response())
+    Ok(page(
+        &viewer,
+        &title,
+        competency::back_link(&viewer.subject),
+        body,
+    )
+    .into_response())
 }
 
 /// Links to the three views, each keeping the other values of the query (`pairs`).
@@ -775,7 +778,13 @@ pub fn progress_show(
         p.hint { "Le résultat des évaluations récentes est la moyenne de leurs critères sur la compétence. " a href=(competency::dashboard_url(r.student.id)) { "Voir le détail dans le tableau de bord" } "." }
         (competency::positioning_legend())
     };
-    Ok(page(&viewer, &title, back(&viewer.subject), body).into_response())
+    Ok(page(
+        &viewer,
+        &title,
+        competency::back_link(&viewer.subject),
+        body,
+    )
+    .into_response())
 }
 
 /// A positioning's short words for the progress table.

@@ -20,7 +20,7 @@ use crate::domain::{
 use crate::error::{Error, Result};
 use crate::web::State;
 use crate::web::extract::{Flash, FormData, Viewer};
-use crate::web::layout::{Back, count, csrf_field, described_by, error_summary, field_error, page};
+use crate::web::layout::{count, csrf_field, described_by, error_summary, field_error, page};
 use jiff::Timestamp;
 use maud::{Markup, html};
 use poem::http::StatusCode;
@@ -31,26 +31,6 @@ use poem::{IntoResponse, Response, handler};
 /// URL of one school evaluation of a student.
 pub fn evaluation_url(student: StudentId, id: EvaluationId) -> String {
     format!("{}/{id}", competency::evaluations_url(student))
-}
-
-/// The back link of a student's record pages, by role (none for the student).
-fn back_link(who: &Subject) -> Back<'static> {
-    match who {
-        Subject::Student(_) => None,
-        Subject::Tutor(_) => Some(("/", "Mes stagiaires")),
-        Subject::Teacher(_) => Some(("/", "Mes élèves")),
-        Subject::Coordinator(_) => Some(("/", "Établissement")),
-    }
-}
-
-/// The student's class and the referential of its diploma.
-fn class_and_referential(state: &State, student: &Student) -> Result<(Class, Referential)> {
-    let class = state
-        .store
-        .class(student.class)?
-        .ok_or_else(|| Error::Internal("classe de l'élève absente".into()))?;
-    let referential = state.referential(&class.diploma)?;
-    Ok((class, referential))
 }
 
 /// "Sébastien Roussel", or a neutral phrase for a teacher record that is gone.
@@ -99,7 +79,7 @@ pub fn evaluation_list(
     let student = permissions::visible_student(&state.store, &viewer.subject, parse_id(&id)?)?;
     let may_write =
         permissions::evaluating_teacher(&state.store, &viewer.subject, student.id).is_ok();
-    let (class, referential) = class_and_referential(&state, &student)?;
+    let (class, referential) = competency::class_and_referential(&state, &student)?;
     let mut evaluations = state.store.evaluations_of_student(student.id)?;
     evaluations.sort_by(|a, b| {
         b.updated_at
@@ -144,7 +124,13 @@ pub fn evaluation_list(
         "Évaluations en établissement {}",
         text::de(&student.name.full())
     );
-    Ok(page(&viewer, &title, back_link(&viewer.subject), body).into_response())
+    Ok(page(
+        &viewer,
+        &title,
+        competency::back_link(&viewer.subject),
+        body,
+    )
+    .into_response())
 }
 
 /// The evaluation form: a new one (with the id it will have) or a stored one.
@@ -276,7 +262,7 @@ pub fn evaluation_new(
 ) -> Result<Response> {
     let (student, _) =
         permissions::evaluating_teacher(&state.store, &viewer.subject, parse_id(&id)?)?;
-    let (class, referential) = class_and_referential(&state, &student)?;
+    let (class, referential) = competency::class_and_referential(&state, &student)?;
     let f = EvaluationForm {
         new_id: Some(EvaluationId::new()),
         student: &student,
@@ -308,7 +294,7 @@ pub async fn evaluation_create(
     viewer.check_csrf(&form)?;
     let (student, teacher) =
         permissions::evaluating_teacher(&state.store, &viewer.subject, parse_id(&id)?)?;
-    let (class, referential) = class_and_referential(&state, &student)?;
+    let (class, referential) = competency::class_and_referential(&state, &student)?;
     let input = EvaluationInput::from_fields(&form.0);
     let eval_id: EvaluationId = form.get("id").parse().unwrap_or_default();
     let content = match validate_evaluation(&input, &referential) {
@@ -487,7 +473,7 @@ pub fn evaluation_edit(
     let (student, _) =
         permissions::evaluating_teacher(&state.store, &viewer.subject, parse_id(&sid)?)?;
     let e = load(&state, student.id, &eid)?;
-    let (class, _) = class_and_referential(&state, &student)?;
+    let (class, _) = competency::class_and_referential(&state, &student)?;
     let referential = state.referential(&e.referential)?;
     let url = evaluation_url(student.id, e.id);
     let f = EvaluationForm {
@@ -551,7 +537,7 @@ pub async fn evaluation_update(
     let content = match validate_evaluation(&input, &referential) {
         Ok(c) => c,
         Err(errors) => {
-            let (class, _) = class_and_referential(&state, &student)?;
+            let (class, _) = competency::class_and_referential(&state, &student)?;
             let f = EvaluationForm {
                 new_id: None,
                 student: &student,

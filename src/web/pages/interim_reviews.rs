@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::web::State;
 use crate::web::extract::{Flash, FormData, Viewer};
 use crate::web::layout::{
-    Back, count, csrf_field, described_by, error_summary, field_error, multiline, page,
+    count, csrf_field, described_by, error_summary, field_error, multiline, page,
 };
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -43,26 +43,9 @@ fn archive_url(student: StudentId, id: InterimReviewId) -> String {
     format!("{}?bilan={id}", competency::reviews_url(student))
 }
 
-/// The back link of a student's record page, by role (as the placement page).
-fn back_link(who: &Subject) -> Back<'static> {
-    match who {
-        Subject::Student(_) => None,
-        Subject::Tutor(_) => Some(("/", "Mes stagiaires")),
-        Subject::Teacher(_) => Some(("/", "Mes élèves")),
-        Subject::Coordinator(_) => Some(("/", "Établissement")),
-    }
-}
-
 /// The referential of the student's class diploma.
 fn referential_of(state: &State, student: &Student) -> Result<Referential> {
-    let class = state
-        .store
-        .class(student.class)?
-        .ok_or_else(|| Error::Internal("classe de l'élève absente".into()))?;
-    state
-        .store
-        .referential(&class.diploma)?
-        .ok_or_else(|| Error::Internal(format!("référentiel {} absent", class.diploma)))
+    competency::class_and_referential(state, student).map(|(_, referential)| referential)
 }
 
 fn day_of(state: &State, at: Timestamp) -> Date {
@@ -251,7 +234,7 @@ fn archive_page(
     Ok(page(
         viewer,
         &title_for(viewer, student),
-        back_link(&viewer.subject),
+        competency::back_link(&viewer.subject),
         body,
     )
     .into_response())

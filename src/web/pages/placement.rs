@@ -53,12 +53,7 @@ pub fn placement_show(
     } else {
         format!("Dossier {}", text::de(&v.student.name.full()))
     };
-    let back = match viewer.subject {
-        Subject::Student(_) => None,
-        Subject::Tutor(_) => Some(("/", "Mes stagiaires")),
-        Subject::Teacher(_) => Some(("/", "Mes élèves")),
-        Subject::Coordinator(_) => Some(("/", "Établissement")),
-    };
+    let back = super::competency::back_link(&viewer.subject);
     let nav = super::competency::record_nav(
         &viewer.subject,
         v.student.id,

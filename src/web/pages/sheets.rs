@@ -39,11 +39,7 @@ pub fn referential_of(state: &State, p: &Placement) -> Result<Referential> {
         .store
         .student(p.student)?
         .ok_or_else(|| Error::Internal("élève absent".into()))?;
-    let class = state
-        .store
-        .class(student.class)?
-        .ok_or_else(|| Error::Internal("classe absente".into()))?;
-    state.referential(&class.diploma)
+    super::competency::class_and_referential(state, &student).map(|(_, referential)| referential)
 }
 
 fn status_badge(status: SheetStatus) -> Markup {

@@ -649,7 +649,7 @@ fn review_page(
             p { "Le bilan entreprise est en cours : vous pourrez le lire une fois finalisé par votre tuteur et votre enseignant référent." }
         },
         Some(r) if matches!(viewer.subject, Subject::Tutor(_)) && !r.is_finalised() => {
-            let referential = referential_of(state, &v.placement)?;
+            let referential = state.referential(&v.class.diploma)?;
             let stored = ReviewInput::from_review(r);
             let empty = FieldErrors::default();
             let (input, errors, revision) = form.unwrap_or((&stored, &empty, Uuid::new_v4()));
@@ -669,7 +669,7 @@ fn review_page(
             }
         }
         Some(r) => {
-            let referential = referential_of(state, &v.placement)?;
+            let referential = state.referential(&v.class.diploma)?;
             let editable =
                 !r.is_finalised() && visit_placement(&state.store, &viewer.subject, pid).is_ok();
             html! {
@@ -786,7 +786,7 @@ fn visit_page(
             p { (status_line(state, v, None)?) }
         },
         Some(r) if r.is_finalised() => {
-            let referential = referential_of(state, &v.placement)?;
+            let referential = state.referential(&v.class.diploma)?;
             html! {
                 (nav(viewer, v))
                 // A finalisation of this device refused meanwhile (409) shows here.
@@ -803,7 +803,7 @@ fn visit_page(
             }
         }
         Some(r) => {
-            let referential = referential_of(state, &v.placement)?;
+            let referential = state.referential(&v.class.diploma)?;
             let stored = ReviewInput::from_review(r);
             let empty = FieldErrors::default();
             let (input, errors, revision) = form.unwrap_or((&stored, &empty, Uuid::new_v4()));

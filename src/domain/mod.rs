@@ -15,6 +15,7 @@ pub mod ids;
 pub mod interim_form;
 pub mod interim_review;
 pub mod logbook;
+pub mod notify;
 pub mod outbox;
 pub mod people;
 pub mod placement;

@@ -28,6 +28,7 @@
 //! | `vapid` | (nothing more: there is one current key pair) | the VAPID key pair |
 //! | `push/` | SHA-256 of the endpoint | push subscription (one per device) |
 //! | `push-of/` | subject (17 bytes), SHA-256 of the endpoint | empty (a person's devices) |
+//! | `notify-settings/` | subject (17 bytes) | notification kinds the person turned off |
 //!
 //! Ids are 16 raw bytes; dates and times are big-endian and bit-inverted where the
 //! newest must come first.
@@ -104,6 +105,8 @@ pub const VAPID: &[u8] = b"vapid";
 pub const PUSH: &[u8] = b"push/";
 /// Index: push subscriptions of a subject.
 pub const PUSH_OF: &[u8] = b"push-of/";
+/// Prefix of a person's notification settings (kinds turned off).
+pub const NOTIFY_SETTINGS: &[u8] = b"notify-settings/";
 
 /// Concatenates parts into one key.
 pub fn key(parts: &[&[u8]]) -> Vec<u8> {

@@ -13,6 +13,7 @@ pub mod migrations;
 mod outbox;
 mod people;
 mod placements;
+mod notify;
 mod push;
 mod tutor_access;
 

@@ -9,8 +9,11 @@
 //   "livret-pages", so the pages last seen open offline, marked with
 //   <meta name="livret-offline" content="<time saved>">; else the offline page;
 // - never cached: /api/, /acces/, /installation/, anything but GET;
-// - POST /deconnexion: empties "livret-pages" before signing out (shared phones);
-// - sync "livret-outbox": replays the outbox (outbox.js) where Background Sync exists.
+// - POST /deconnexion: empties "livret-pages" and unsubscribes this device from push
+//   notifications (telling the server) before signing out (shared phones);
+// - sync "livret-outbox": replays the outbox (outbox.js) where Background Sync exists;
+// - push (issue 6): shows the notification the server sent; notificationclick: focuses
+//   or opens its page; pushsubscriptionchange: subscribes again and tells the server.
 'use strict';
 
 const VERSION = '__LIVRET_VERSION__';
@@ -76,7 +79,7 @@ self.addEventListener('fetch', (event) => {
 });
 
 async function signOut(req) {
-  await Promise.all([caches.delete(Outbox.PAGES), Outbox.setUser(null).catch(() => {})]);
+  await Promise.all([caches.delete(Outbox.PAGES), Outbox.setUser(null).catch(() => {}), forgetPush()]);
   // Pending outbox records stay: they belong to their user, replayed at their next visit.
   // Without network the session cannot be ended on the server (nor its HttpOnly cookie
   // removed from here): say so plainly.
@@ -207,3 +210,148 @@ self.addEventListener('sync', (event) => {
     })(),
   );
 });
+
+// ---- Web push (issue 6) ----------------------------------------------------------------
+// The payload is Notification::payload() of src/domain/push.rs:
+// {"title": …, "body": …, "url": "/same-origin/path", "tag": "…"}.
+
+const PUSH_API = '/api/notifications';
+/** Shown for a push without a readable payload: browsers penalise silent pushes. */
+const GENERIC = { title: 'Livret : du nouveau vous attend', body: 'Ouvrez Livret pour voir ce qui a changé.', url: '/', tag: '' };
+
+/** Same rule as domain::push::same_origin_path: one leading "/", no "//", "\\" or control character. */
+function sameOriginPath(url) {
+  return typeof url === 'string' && url.startsWith('/') && !url.startsWith('//') && !url.includes('\\') && !/[\u0000-\u001f\u007f-\u009f]/.test(url);
+}
+
+/** `event.waitUntil(promise)`, which a script-made event (no browser dispatch) refuses. */
+function keepAlive(event, promise) {
+  try {
+    event.waitUntil(promise);
+  } catch {
+    /* not dispatched by the browser: the promise runs all the same */
+  }
+  return promise;
+}
+
+function readPush(event) {
+  let msg = null;
+  try {
+    msg = event.data ? event.data.json() : null;
+  } catch {
+    msg = null;
+  }
+  if (!msg || typeof msg !== 'object' || typeof msg.title !== 'string' || !msg.title) return GENERIC;
+  return {
+    title: msg.title,
+    body: typeof msg.body === 'string' ? msg.body : '',
+    url: sameOriginPath(msg.url) ? msg.url : '/',
+    tag: typeof msg.tag === 'string' ? msg.tag : '',
+  };
+}
+
+self.addEventListener('push', (event) => {
+  const msg = readPush(event);
+  keepAlive(
+    event,
+    (async () => {
+      const options = { body: msg.body, data: { url: msg.url }, icon: ASSETS['icon-192.png'], badge: ASSETS['icon-192.png'], lang: 'fr' };
+      if (msg.tag) {
+        // The same tag replaces the earlier notification ("3 activités…" then "4…"):
+        // renotify makes the device ring again for the update.
+        options.tag = msg.tag;
+        const earlier = await self.registration.getNotifications({ tag: msg.tag }).catch(() => []);
+        options.renotify = earlier.length > 0;
+      }
+      await self.registration.showNotification(msg.title, options);
+    })(),
+  );
+});
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const raw = event.notification.data && event.notification.data.url;
+  const target = new URL(sameOriginPath(raw) ? raw : '/', self.location.origin).href;
+  keepAlive(
+    event,
+    (async () => {
+      const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+      const ours = windows.filter((c) => new URL(c.url).origin === self.location.origin);
+      const there = ours.find((c) => c.url === target);
+      if (there) {
+        await there.focus().catch(() => {});
+        return;
+      }
+      for (const client of ours) {
+        // Focus while the click still allows it, then take the window to the page.
+        await client.focus().catch(() => {});
+        const moved = await client.navigate(target).catch(() => null);
+        if (moved) return;
+      }
+      await self.clients.openWindow(target);
+    })(),
+  );
+});
+
+async function postPush(path, body) {
+  return fetch(`${PUSH_API}/${path}`, {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'Content-Type': 'application/json', 'X-Livret-Sync': '1' },
+    body: JSON.stringify(body),
+  });
+}
+
+function keyBytes(text) {
+  const padded = (text + '='.repeat((4 - (text.length % 4)) % 4)).replace(/-/g, '+').replace(/_/g, '/');
+  return Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
+}
+
+/** The id the server gives a public key: hex of the first 8 bytes of its SHA-256. */
+async function keyId(bytes) {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return [...digest.slice(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+// The push service renewed or dropped the subscription: subscribe again with the
+// server's current key (or the old one's), tell the server, and drop the old endpoint.
+self.addEventListener('pushsubscriptionchange', (event) => {
+  keepAlive(
+    event,
+    (async () => {
+      const old = event.oldSubscription || null;
+      let key = null;
+      try {
+        const res = await fetch(`${PUSH_API}/cle`, { credentials: 'same-origin', headers: { 'X-Livret-Sync': '1' }, cache: 'no-store' });
+        if (res.ok) {
+          const json = await res.json();
+          if (json && json.key) key = keyBytes(json.key);
+        }
+      } catch {
+        /* offline, or signed out: fall back to the old subscription's key */
+      }
+      if (!key && old && old.options && old.options.applicationServerKey) key = new Uint8Array(old.options.applicationServerKey);
+      if (!key) return;
+      const fresh = event.newSubscription || (await self.registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key }));
+      await postPush('abonnement', { subscription: fresh.toJSON(), key_id: await keyId(key) }).catch(() => {});
+      if (old && old.endpoint && old.endpoint !== fresh.endpoint) await postPush('desabonnement', { endpoint: old.endpoint }).catch(() => {});
+    })(),
+  );
+});
+
+/**
+ * Sign-out: this device stops receiving the person's notifications (a shared phone).
+ * The server is told first, while the session still exists; without network the
+ * unsubscription still happens here, and the push service's 410 later makes the
+ * server forget it.
+ */
+async function forgetPush() {
+  try {
+    const sub = await self.registration.pushManager.getSubscription();
+    if (!sub) return;
+    await withTimeout(postPush('desabonnement', { endpoint: sub.endpoint }), 3000).catch(() => {});
+    await sub.unsubscribe();
+  } catch {
+    /* nothing to forget */
+  }
+}

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod mail;
+pub mod notify;
 pub mod push;
 pub mod referential;
 pub mod store;
@@ -112,6 +113,10 @@ pub async fn serve(mut config: Config, demo: bool) -> Result<()> {
         config.public_url = config::default_public_url(addr);
     }
     let state = open(config.clone(), clock).await?;
+    // The triggers' timed work (issue 6): grouped pushes, end-of-placement reminders,
+    // daily digests. Only for the running service (not the admin commands, and tests
+    // drive `notify::tick` with their clock).
+    let ticker = notify::start(state.clone());
     if demo {
         for line in demo::prepare(&state).await? {
             println!("{line}");
@@ -134,6 +139,8 @@ pub async fn serve(mut config: Config, demo: bool) -> Result<()> {
         )
         .await
         .map_err(|e| Error::Internal(format!("le serveur s'est arrêté sur une erreur : {e}")))?;
+    ticker.abort();
+    state.push.shutdown(std::time::Duration::from_secs(5)).await;
     state.store.flush().await?;
     Ok(())
 }

@@ -10,11 +10,17 @@
 //! |---|---|
 //! | 2xx (201 Created, 202 Accepted) | records `last_success` |
 //! | 404 Not Found, 410 Gone | deletes the subscription (the device unsubscribed) |
-//! | 413, 429, 5xx, network error | logs, and tries again after each of [`PushConfig::retry_delays`] |
+//! | 413, 429, 5xx, network error | logs, and tries again after each of [`PushConfig::retry_delays`], or after the answer's `Retry-After` (at most [`MAX_RETRY_AFTER`]) |
 //! | other 4xx (400, 401, 403…) | logs and gives up (a retry would get the same answer) |
 //!
 //! Logs name the subscription id and the push service's host only: never the rest of
 //! the endpoint (it is a capability), the keys or the payload.
+//!
+//! A delivery waiting to retry gives its slot back (one of [`PushConfig::concurrency`]),
+//! so a push service asking to wait does not hold up the others. At shutdown,
+//! [`Push::shutdown`] waits a few seconds for the queue to drain and logs how many
+//! messages were left unsent (the grouped "à relire" counts are in the store and go
+//! after the restart; see [`crate::notify`]).
 
 use crate::clock::Clock;
 use crate::config::Config;
@@ -22,11 +28,36 @@ use crate::domain::Subject;
 use crate::domain::push::{Notification, PushSubscription, Urgency, VapidKeys, valid_tag};
 use crate::store::Store;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 /// How long a VAPID JWT is valid: 12 hours (RFC 8292 §2: at most 24 hours).
 pub const JWT_VALIDITY: jiff::SignedDuration = jiff::SignedDuration::from_hours(12);
+
+/// Longest wait honoured from a push service's `Retry-After` (RFC 9110 §10.2.3) on a
+/// 429 or 503: 10 minutes; a longer one is cut to this.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(600);
+
+/// Shortest wait before a retry, whatever `Retry-After` says (never a tight loop).
+pub const MIN_RETRY_AFTER: Duration = Duration::from_secs(1);
+
+/// The wait a `Retry-After` value asks for at `now`: delay-seconds (`120`) or an
+/// HTTP-date (`Wed, 11 Mar 2026 10:00:00 GMT`, RFC 9110 §5.6.7), kept between
+/// [`MIN_RETRY_AFTER`] and [`MAX_RETRY_AFTER`]. `None` when the value is unreadable.
+pub fn retry_after(value: &str, now: jiff::Timestamp) -> Option<Duration> {
+    let value = value.trim();
+    let wait = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        Duration::from_secs(value.parse::<u64>().unwrap_or(u64::MAX))
+    } else {
+        let at = jiff::fmt::rfc2822::DateTimeParser::new()
+            .parse_timestamp(value)
+            .ok()?;
+        let secs = at.duration_since(now).as_secs();
+        Duration::from_secs(u64::try_from(secs).unwrap_or(0))
+    };
+    Some(wait.clamp(MIN_RETRY_AFTER, MAX_RETRY_AFTER))
+}
 
 /// Settings of the sender.
 #[derive(Debug, Clone)]
@@ -108,6 +139,31 @@ struct Sender {
     clock: Clock,
     config: PushConfig,
     client: reqwest::Client,
+    /// Deliveries to one device started and not finished (retries included).
+    in_flight: AtomicUsize,
+}
+
+/// A delivery slot: given back while a delivery waits to retry.
+struct Slot {
+    limit: Arc<Semaphore>,
+    permit: Option<OwnedSemaphorePermit>,
+}
+
+impl Slot {
+    fn release(&mut self) {
+        self.permit = None;
+    }
+
+    /// Takes a slot again; false when the sender is closing.
+    async fn acquire(&mut self) -> bool {
+        match self.limit.clone().acquire_owned().await {
+            Ok(p) => {
+                self.permit = Some(p);
+                true
+            }
+            Err(_) => false,
+        }
+    }
 }
 
 /// Makes a fresh VAPID key pair (P-256, RFC 8292 §3.2) at `now`.
@@ -174,7 +230,8 @@ fn web_push_urgency(u: Urgency) -> web_push::Urgency {
 enum Attempt {
     Accepted,
     Gone,
-    Retry(String),
+    /// Worth another try: the reason, and the push service's `Retry-After`, if any.
+    Retry(String, Option<Duration>),
     Refused(String),
 }
 
@@ -197,6 +254,7 @@ impl Push {
             clock,
             config,
             client,
+            in_flight: AtomicUsize::new(0),
         });
         let worker = sender.clone();
         tokio::spawn(async move {
@@ -212,11 +270,16 @@ impl Push {
                     let Ok(permit) = limit.clone().acquire_owned().await else {
                         return;
                     };
+                    let mut slot = Slot {
+                        limit: limit.clone(),
+                        permit: Some(permit),
+                    };
                     let worker = worker.clone();
                     let notification = job.notification.clone();
+                    worker.in_flight.fetch_add(1, Ordering::SeqCst);
                     tokio::spawn(async move {
-                        worker.send(&device, &notification).await;
-                        drop(permit);
+                        worker.send(&device, &notification, Some(&mut slot)).await;
+                        worker.in_flight.fetch_sub(1, Ordering::SeqCst);
                     });
                 }
             }
@@ -251,19 +314,50 @@ impl Push {
         subscription: &PushSubscription,
         notification: &Notification,
     ) -> Outcome {
-        self.sender.send(subscription, notification).await
+        self.sender.send(subscription, notification, None).await
+    }
+
+    /// Messages not sent yet: queued, or being delivered to a device (retries
+    /// included).
+    pub fn pending(&self) -> usize {
+        let queued = self
+            .queue
+            .max_capacity()
+            .saturating_sub(self.queue.capacity());
+        queued + self.sender.in_flight.load(Ordering::SeqCst)
+    }
+
+    /// At shutdown: waits up to `wait` for the pending messages to go, then logs how
+    /// many were left (they are lost: the queue is in memory).
+    pub async fn shutdown(&self, wait: Duration) {
+        let deadline = tokio::time::Instant::now() + wait;
+        while self.pending() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let left = self.pending();
+        if left > 0 {
+            tracing::warn!(
+                left,
+                "notifications : {left} envoi(s) abandonné(s) à l'arrêt du service"
+            );
+        }
     }
 }
 
 impl Sender {
-    async fn send(&self, subscription: &PushSubscription, notification: &Notification) -> Outcome {
+    async fn send(
+        &self,
+        subscription: &PushSubscription,
+        notification: &Notification,
+        mut slot: Option<&mut Slot>,
+    ) -> Outcome {
         let host = host_of(&subscription.endpoint);
         let id = subscription.id;
         let mut delays = self.config.retry_delays.iter();
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let reason = match self.attempt(subscription, notification).await {
+            let (reason, asked) = match self.attempt(subscription, notification).await {
                 Attempt::Accepted => {
                     if let Err(e) = self
                         .store
@@ -289,12 +383,22 @@ impl Sender {
                     tracing::warn!(subscription = %id, %host, %reason, "notifications : message refusé");
                     return Outcome::Failed;
                 }
-                Attempt::Retry(reason) => reason,
+                Attempt::Retry(reason, asked) => (reason, asked),
             };
             match delays.next() {
                 Some(delay) => {
+                    // The push service's own wait, when it gave one, rather than ours.
+                    let delay = asked.unwrap_or(*delay);
                     tracing::warn!(subscription = %id, %host, %reason, attempts, retry_in_ms = delay.as_millis() as u64, "notifications : échec, nouvel essai");
-                    tokio::time::sleep(*delay).await;
+                    if let Some(slot) = slot.as_deref_mut() {
+                        slot.release();
+                    }
+                    tokio::time::sleep(delay).await;
+                    if let Some(slot) = slot.as_deref_mut()
+                        && !slot.acquire().await
+                    {
+                        return Outcome::Failed;
+                    }
                 }
                 None => {
                     tracing::warn!(subscription = %id, %host, %reason, attempts, "notifications : échec, abandon");
@@ -336,18 +440,74 @@ impl Sender {
         match request.send().await {
             Ok(answer) => {
                 let status = answer.status().as_u16();
+                let asked = || {
+                    answer
+                        .headers()
+                        .get(reqwest::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| retry_after(v, self.clock.now()))
+                };
                 match status {
                     200..=299 => Attempt::Accepted,
                     404 | 410 => Attempt::Gone,
-                    413 | 429 | 500..=599 => Attempt::Retry(format!("HTTP {status}")),
+                    // RFC 9110 §10.2.3: Retry-After with 503, and with 429 (RFC 6585 §4).
+                    429 | 503 => Attempt::Retry(format!("HTTP {status}"), asked()),
+                    413 | 500..=599 => Attempt::Retry(format!("HTTP {status}"), None),
                     _ => Attempt::Refused(format!("HTTP {status}")),
                 }
             }
             // The error's text may hold the URL: say only what kind of failure it was.
-            Err(e) if e.is_timeout() => Attempt::Retry("délai dépassé".into()),
-            Err(e) if e.is_connect() => Attempt::Retry("connexion impossible".into()),
-            Err(_) => Attempt::Retry("erreur réseau".into()),
+            Err(e) if e.is_timeout() => Attempt::Retry("délai dépassé".into(), None),
+            Err(e) if e.is_connect() => Attempt::Retry("connexion impossible".into(), None),
+            Err(_) => Attempt::Retry("erreur réseau".into(), None),
         }
+    }
+
+    /// The VAPID signature (RFC 8292 §2) of a message to `endpoint`, made here rather
+    /// than by `web-push`, whose builder reads the system time for `iat` and `nbf`:
+    /// every time claim (`iat`, `nbf`, `exp` = now + [`JWT_VALIDITY`]) comes from the
+    /// Livret clock, so the token is consistent (a test clock in the past or future
+    /// never gives `exp` before `iat`). `aud` is the endpoint's scheme and host, as
+    /// `web-push` writes it; `sub` is [`PushConfig::contact`].
+    fn vapid_signature(
+        &self,
+        keys: &VapidKeys,
+        endpoint: &str,
+    ) -> Result<web_push::VapidSignature, String> {
+        use jwt_simple::prelude::{
+            Duration as JwtDuration, ECDSAP256KeyPairLike, ES256KeyPair, JWTClaims, NoCustomClaims,
+        };
+        let url = url::Url::parse(endpoint).map_err(|_| "adresse illisible".to_string())?;
+        let host = url
+            .host_str()
+            .ok_or_else(|| "adresse sans hôte".to_string())?;
+        let now = self.clock.now();
+        let secs =
+            |t: jiff::Timestamp| JwtDuration::from_secs(u64::try_from(t.as_second()).unwrap_or(0));
+        let exp = now
+            .checked_add(JWT_VALIDITY)
+            .map_err(|_| "date d'expiration impossible".to_string())?;
+        let claims = JWTClaims {
+            issued_at: Some(secs(now)),
+            expires_at: Some(secs(exp)),
+            invalid_before: Some(secs(now)),
+            audiences: None,
+            issuer: None,
+            jwt_id: None,
+            subject: Some(self.config.contact.clone()),
+            nonce: None,
+            custom: NoCustomClaims {},
+        }
+        .with_audience(format!("{}://{host}", url.scheme()));
+        let pair = ES256KeyPair::from_bytes(&keys.private_key)
+            .map_err(|_| "clé VAPID illisible".to_string())?;
+        let auth_t = pair
+            .sign(claims)
+            .map_err(|_| "signature VAPID impossible".to_string())?;
+        Ok(web_push::VapidSignature {
+            auth_t,
+            auth_k: keys.public_key.clone(),
+        })
     }
 
     /// The `web-push` message: payload encrypted for the device, VAPID signature with
@@ -368,21 +528,7 @@ impl Sender {
             subscription.p256dh.as_str(),
             subscription.auth.as_str(),
         );
-        let mut signature =
-            web_push::VapidSignatureBuilder::from_base64(&keys.private_key_base64(), &info)
-                .map_err(|e| format!("clé VAPID : {}", e.short_description()))?;
-        signature.add_claim("sub", self.config.contact.as_str());
-        // `exp` from the clock (the library would read the system time).
-        let exp = self
-            .clock
-            .now()
-            .checked_add(JWT_VALIDITY)
-            .map(|t| t.as_second())
-            .unwrap_or_default();
-        signature.add_claim("exp", u64::try_from(exp).unwrap_or_default());
-        let signature = signature
-            .build()
-            .map_err(|e| format!("signature VAPID : {}", e.short_description()))?;
+        let signature = self.vapid_signature(&keys, &subscription.endpoint)?;
         let mut builder = web_push::WebPushMessageBuilder::new(&info);
         builder.set_payload(web_push::ContentEncoding::Aes128Gcm, &payload);
         builder.set_ttl(notification.ttl_seconds);
@@ -394,5 +540,35 @@ impl Sender {
         builder
             .build()
             .map_err(|e| format!("message : {}", e.short_description()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates_within_bounds() {
+        let now: jiff::Timestamp = "2026-03-11T09:30:00Z".parse().unwrap();
+        assert_eq!(retry_after("120", now), Some(Duration::from_secs(120)));
+        assert_eq!(retry_after(" 5 ", now), Some(Duration::from_secs(5)));
+        assert_eq!(retry_after("0", now), Some(MIN_RETRY_AFTER));
+        assert_eq!(retry_after("86400", now), Some(MAX_RETRY_AFTER));
+        assert_eq!(
+            retry_after("99999999999999999999999", now),
+            Some(MAX_RETRY_AFTER)
+        );
+        assert_eq!(
+            retry_after("Wed, 11 Mar 2026 09:32:00 GMT", now),
+            Some(Duration::from_secs(120))
+        );
+        // A date already past: the shortest wait, never a tight loop.
+        assert_eq!(
+            retry_after("Wed, 11 Mar 2026 09:00:00 GMT", now),
+            Some(MIN_RETRY_AFTER)
+        );
+        assert_eq!(retry_after("bientôt", now), None);
+        assert_eq!(retry_after("", now), None);
+        assert_eq!(retry_after("-5", now), None);
     }
 }

@@ -32,6 +32,10 @@ mod logbook_form;
 mod mail;
 #[path = "app/not_found.rs"]
 mod not_found;
+#[path = "app/notify.rs"]
+mod notify;
+#[path = "app/notify_settings.rs"]
+mod notify_settings;
 #[path = "app/offline.rs"]
 mod offline;
 #[path = "app/pages.rs"]

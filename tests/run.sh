@@ -164,3 +164,8 @@ section "Browser test: competency record — dashboard and interim reviews, axe-
 LIVRET_BIN="$REPO/target/release/livret" CHROMIUM_PATH="$CHROMIUM" \
   node "$BROWSER_DIR/competency_record.mjs"
 echo "Screenshots: $BROWSER_DIR/artifacts/{dashboard-390,dashboard-1280,review-390,review-1280}.png, $BROWSER_DIR/artifacts/dashboard-print.pdf"
+
+section "Browser test: web push — subscribe, test notification, service worker push and click, key rotation, sign-out (Chromium, 390×844)"
+LIVRET_BIN="$REPO/target/release/livret" CHROMIUM_PATH="$CHROMIUM" \
+  node "$BROWSER_DIR/push.mjs"
+echo "Screenshots: $BROWSER_DIR/artifacts/{push-settings-off,push-settings-on}.png"

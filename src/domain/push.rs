@@ -152,9 +152,45 @@ fn decode_b64url(s: &str) -> Option<Vec<u8>> {
     URL_SAFE_NO_PAD.decode(s).ok()
 }
 
+/// True for an IP address the server must never post to over `https`: private
+/// (10/8, 172.16/12, 192.168/16), shared (100.64/10, RFC 6598), loopback (127/8, ::1),
+/// link-local (169.254/16, fe80::/10), unique-local (fc00::/7), unspecified
+/// (0.0.0.0/8, ::) and broadcast; an IPv4-mapped or IPv4-compatible IPv6 address is
+/// judged by its IPv4 address.
+fn internal_ip(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_broadcast()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b))
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4() {
+                return internal_ip(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+        }
+    }
+}
+
 /// Checks an endpoint: `https://` with a host, or `http://` to 127.0.0.1, `[::1]` or
 /// localhost (a push service on loopback, for tests), at most
 /// [`MAX_ENDPOINT_CHARS`] characters, no user name or password.
+///
+/// The server posts to this address, so an `https` endpoint whose host is an IP
+/// literal in an internal range (private, loopback, link-local, unique-local,
+/// unspecified: see `internal_ip`) is refused, lest a forged subscription make
+/// Livret reach into the school's network (SSRF). Real push services are named by
+/// host names; names are not resolved here (the domain is pure).
 ///
 /// # Errors
 /// A French message saying what is wrong.
@@ -180,7 +216,15 @@ pub fn check_endpoint(endpoint: &str) -> Result<String, String> {
             | Some(url::Host::Ipv4(std::net::Ipv4Addr::LOCALHOST))
             | Some(url::Host::Ipv6(std::net::Ipv6Addr::LOCALHOST))
     );
+    let internal = match url.host() {
+        Some(url::Host::Ipv4(ip)) => internal_ip(ip.into()),
+        Some(url::Host::Ipv6(ip)) => internal_ip(ip.into()),
+        _ => false,
+    };
     match url.scheme() {
+        "https" if internal => Err(
+            "l'adresse du service de notification désigne le réseau interne : seul un service de notification public est accepté".into(),
+        ),
         "https" if url.host().is_some() => Ok(endpoint.to_string()),
         "http" if loopback => Ok(endpoint.to_string()),
         _ => Err("l'adresse du service de notification doit commencer par https://".into()),
@@ -462,6 +506,60 @@ mod tests {
         assert!(parse_subscription("{}").is_err());
         let long = format!("https://push.example/{}", "a".repeat(MAX_ENDPOINT_CHARS));
         assert!(parse_subscription(&json(&long, &key65(), &auth)).is_err());
+    }
+
+    #[test]
+    fn internal_addresses_are_refused_over_https() {
+        let auth = URL_SAFE_NO_PAD.encode([1u8; 16]);
+        for endpoint in [
+            "https://10.0.0.1/push",
+            "https://172.16.5.4/push",
+            "https://172.31.255.255/push",
+            "https://192.168.1.10:8443/push",
+            "https://100.64.0.1/push",
+            "https://127.0.0.1/push",
+            "https://127.8.9.10/push",
+            "https://169.254.169.254/latest/meta-data",
+            "https://0.0.0.0/push",
+            "https://255.255.255.255/push",
+            "https://[::1]/push",
+            "https://[::]/push",
+            "https://[fd12:3456::1]/push",
+            "https://[fc00::1]/push",
+            "https://[fe80::1]/push",
+            "https://[::ffff:10.1.2.3]/push",
+            "https://[::ffff:169.254.169.254]/push",
+            // Other spellings of an IPv4 address are normalised by the URL parser.
+            "https://0x7f.1/push",
+            "https://2130706433/push",
+            "https://012.0.0.1/push",
+        ] {
+            let e = parse_subscription(&json(endpoint, &key65(), &auth)).expect_err(endpoint);
+            assert!(e.contains("réseau interne"), "{endpoint}: {e}");
+        }
+        // Public addresses and host names stay accepted, and so does loopback over
+        // plain http (the tests' push service).
+        for endpoint in [
+            "https://8.8.8.8/push",
+            "https://172.32.0.1/push",
+            "https://100.128.0.1/push",
+            "https://[2001:4860:4860::8888]/push",
+            "https://updates.push.services.mozilla.com/wpush/v2/abc",
+            "https://web.push.apple.com/QGx",
+            "http://127.0.0.1:8080/push/x",
+            "http://localhost:9/p",
+            "http://[::1]:9/p",
+        ] {
+            assert!(
+                parse_subscription(&json(endpoint, &key65(), &auth)).is_ok(),
+                "{endpoint}"
+            );
+        }
+        // Plain http elsewhere is still refused, private or not.
+        for endpoint in ["http://10.0.0.1/push", "http://192.168.0.1/push"] {
+            let e = parse_subscription(&json(endpoint, &key65(), &auth)).unwrap_err();
+            assert!(e.contains("https://"), "{endpoint}: {e}");
+        }
     }
 
     #[test]

@@ -29,6 +29,11 @@
 //! | `push/` | SHA-256 of the endpoint | push subscription (one per device) |
 //! | `push-of/` | subject (17 bytes), SHA-256 of the endpoint | empty (a person's devices) |
 //! | `notify-settings/` | subject (17 bytes) | notification kinds the person turned off |
+//! | `notify-review/` | tutor id | the tutor's "à relire" queue: waiting items, last push, grouped push due |
+//! | `notify-due/` | due time (8 bytes, oldest first), tutor id | empty (grouped pushes by due time) |
+//! | `notify-digest/` | tutor id | events for the tutor's next daily e-mail digest |
+//! | `notify-ending/` | placement id | marker: the end-of-placement reminder went |
+//! | `notify-digest-day` | (nothing more) | the day the last daily digests went |
 //!
 //! Ids are 16 raw bytes; dates and times are big-endian and bit-inverted where the
 //! newest must come first.
@@ -107,6 +112,16 @@ pub const PUSH: &[u8] = b"push/";
 pub const PUSH_OF: &[u8] = b"push-of/";
 /// Prefix of a person's notification settings (kinds turned off).
 pub const NOTIFY_SETTINGS: &[u8] = b"notify-settings/";
+/// Prefix of each tutor's "à relire" queue (issue 6 grouping).
+pub const NOTIFY_REVIEW: &[u8] = b"notify-review/";
+/// Index: grouped "à relire" pushes by due time (oldest first), then tutor id.
+pub const NOTIFY_DUE: &[u8] = b"notify-due/";
+/// Prefix of each tutor's pending daily e-mail digest.
+pub const NOTIFY_DIGEST: &[u8] = b"notify-digest/";
+/// Prefix of the end-of-placement reminder markers, by placement id.
+pub const NOTIFY_ENDING: &[u8] = b"notify-ending/";
+/// Key of the day the last daily digests went.
+pub const NOTIFY_DIGEST_DAY: &[u8] = b"notify-digest-day";
 
 /// Concatenates parts into one key.
 pub fn key(parts: &[&[u8]]) -> Vec<u8> {

@@ -10,10 +10,10 @@ mod evaluations;
 mod imports;
 pub mod keys;
 pub mod migrations;
+mod notify;
 mod outbox;
 mod people;
 mod placements;
-mod notify;
 mod push;
 mod tutor_access;
 

@@ -116,6 +116,16 @@ pub enum Flash {
     InterimReviewPublished,
     /// Interim review draft deleted.
     InterimReviewDeleted,
+    /// Notification choices saved (issue 6).
+    NotificationSettingsSaved,
+    /// A device's push subscription removed from the notifications page.
+    PushDeviceRemoved,
+    /// Test notification queued for the person's devices.
+    PushTestQueued,
+    /// Test notification not sent: the person has no subscribed device.
+    PushTestNoDevice,
+    /// Test notification not sent: the sending queue is full or stopped.
+    PushTestNotQueued,
 }
 
 impl Flash {
@@ -153,6 +163,11 @@ impl Flash {
             Flash::InterimReviewSaved => "interim-review-saved",
             Flash::InterimReviewPublished => "interim-review-published",
             Flash::InterimReviewDeleted => "interim-review-deleted",
+            Flash::NotificationSettingsSaved => "notification-settings-saved",
+            Flash::PushDeviceRemoved => "push-device-removed",
+            Flash::PushTestQueued => "push-test-queued",
+            Flash::PushTestNoDevice => "push-test-no-device",
+            Flash::PushTestNotQueued => "push-test-not-queued",
         }
     }
 
@@ -197,6 +212,11 @@ impl Flash {
             Flash::InterimReviewSaved,
             Flash::InterimReviewPublished,
             Flash::InterimReviewDeleted,
+            Flash::NotificationSettingsSaved,
+            Flash::PushDeviceRemoved,
+            Flash::PushTestQueued,
+            Flash::PushTestNoDevice,
+            Flash::PushTestNotQueued,
         ]
         .into_iter()
         .find(|f| f.code() == code)
@@ -269,6 +289,19 @@ impl Flash {
                 "Bilan intermédiaire publié : l'élève et son tuteur le voient ; il ne peut plus être modifié."
             }
             Flash::InterimReviewDeleted => "Brouillon du bilan intermédiaire supprimé.",
+            Flash::NotificationSettingsSaved => "Vos choix de notifications sont enregistrés.",
+            Flash::PushDeviceRemoved => {
+                "Appareil retiré : il ne recevra plus les notifications de Livret."
+            }
+            Flash::PushTestQueued => {
+                "Notification d'essai envoyée à vos appareils : elle arrive d'ici quelques secondes."
+            }
+            Flash::PushTestNoDevice => {
+                "Aucun appareil n'est abonné : activez d'abord les notifications sur cet appareil."
+            }
+            Flash::PushTestNotQueued => {
+                "La notification d'essai n'a pas pu partir pour l'instant : réessayez dans une minute."
+            }
         };
         Cow::Borrowed(fixed)
     }

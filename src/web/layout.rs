@@ -26,6 +26,11 @@ fn head(title: &str, user: Option<&str>) -> Markup {
             }
             script src=(assets::url("outbox.js")) defer {}
             script src=(assets::url("app.js")) defer {}
+            // Web push (issue 6): this device's subscription, kept up to date after a
+            // key rotation; only for a signed-in person.
+            @if user.is_some() {
+                script src=(assets::url("push.js")) defer {}
+            }
             // Installable app (issue 4): manifest, home-screen icon and name.
             link rel="manifest" href="/manifest.webmanifest";
             link rel="apple-touch-icon" href=(assets::url("apple-touch-icon.png"));
@@ -62,6 +67,7 @@ pub fn page(viewer: &Viewer, title: &str, back: Back<'_>, body: Markup) -> Marku
                     (body)
                 }
                 footer.bottom {
+                    a.footer-link href="/notifications" { "Notifications" }
                     form method="post" action="/deconnexion" {
                         input type="hidden" name="_csrf" value=(viewer.csrf);
                         button type="submit" { "Se déconnecter" }

@@ -4,6 +4,7 @@
 //! rule → store → redirect or page (DESIGN.md).
 
 pub mod api;
+pub mod api_push;
 pub mod api_review;
 pub mod assets;
 pub mod confirm;

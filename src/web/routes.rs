@@ -217,6 +217,30 @@ pub fn routes(state: State) -> impl Endpoint<Output = poem::Response> {
             "/api/stages/:id/bilan-entreprise",
             post(super::api_review::review_sync),
         )
+        // Notifications (issue 6): every signed-in person's settings page, and the JSON
+        // API that pwa/push.js and the service worker use to (un)subscribe a device.
+        .at(
+            "/notifications",
+            get(super::pages::notifications::notifications_show)
+                .post(super::pages::notifications::notifications_save),
+        )
+        .at(
+            "/notifications/appareils/retirer",
+            post(super::pages::notifications::device_remove),
+        )
+        .at(
+            "/notifications/essai",
+            post(super::pages::notifications::notifications_test),
+        )
+        .at("/api/notifications/cle", get(super::api_push::key_show))
+        .at(
+            "/api/notifications/abonnement",
+            post(super::api_push::subscription_create),
+        )
+        .at(
+            "/api/notifications/desabonnement",
+            post(super::api_push::subscription_delete),
+        )
         // Messages à remettre (outbox: e-mails that did not leave).
         .at("/messages", get(super::pages::outbox::message_list))
         .at("/messages/:id", get(super::pages::outbox::message_show))

@@ -745,7 +745,14 @@ pub async fn review_save(
     match validate_review(&review, &input, intent) {
         Ok(content) => match submit(&state, &p, revision, &content, intent).await? {
             Submitted::Locked(_) => Ok(locked(&viewer, p.id)),
-            Submitted::Applied(_) | Submitted::Replayed(_) => {
+            Submitted::Applied(r) | Submitted::Replayed(r) => {
+                // "J'ai terminé" turned the review FilledByTutor now: tell the referent.
+                let filled = |s: &CompanyReviewStatus| {
+                    matches!(s, CompanyReviewStatus::FilledByTutor { .. })
+                };
+                if filled(&r.status) && !filled(&review.status) {
+                    crate::notify::company_review_filled(&state, &p).await;
+                }
                 if intent == Intent::Ready {
                     Flash::CompanyReviewReady
                 } else {

@@ -17,7 +17,7 @@ use poem::{IntoResponse, Response, handler};
 /// # Errors
 /// Store failure.
 #[handler]
-pub fn home(
+pub async fn home(
     state: Data<&State>,
     viewer: poem::Result<Viewer>,
     jar: &CookieJar,
@@ -52,7 +52,11 @@ pub fn home(
                 .into_response()),
             }
         }
-        Subject::Tutor(id) => tutor::tutor_home(&state, &viewer, id),
+        Subject::Tutor(id) => {
+            // The tutor sees what waits: the "à relire" count starts again (issue 6).
+            crate::notify::seen(&state, id, crate::domain::notify::Seen::All).await;
+            tutor::tutor_home(&state, &viewer, id)
+        }
         Subject::Teacher(id) => referent::referent_home(&state, &viewer, id),
         Subject::Coordinator(_) => coordination::coordination_home(&state, &viewer),
     }

@@ -96,12 +96,15 @@ fn format_total(quarters: u32) -> String {
 /// # Errors
 /// 404 when the placement is not this person's; store failure.
 #[handler]
-pub fn logbook_list(
+pub async fn logbook_list(
     state: Data<&State>,
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Response> {
     let p = permissions::visible_placement(&state.store, &viewer.subject, parse_id(&id)?)?;
+    if let Subject::Tutor(t) = viewer.subject {
+        crate::notify::seen(&state, t, crate::domain::notify::Seen::Logbook(p.id)).await;
+    }
     let entries = state.store.logbook(p.id)?;
     let title = match viewer.subject {
         Subject::Student(_) => "Journal de bord".to_string(),
@@ -260,7 +263,10 @@ pub async fn logbook_save(
             // changed; it is another entry, not a duplicate.
             if !stored.same_content(&sent) {
                 sent.id = LogbookEntryId::new();
-                state.store.insert_logbook_entry(&sent).await?;
+                let (written, new) = state.store.insert_logbook_entry(&sent).await?;
+                if new {
+                    crate::notify::entry_written(&state, &p, &written).await;
+                }
             }
             Flash::EntrySaved.set(jar);
             Ok(see_other(&format!("{}/journal", placement_url(p.id))))
@@ -336,6 +342,7 @@ pub async fn store_new_entry(
     };
     let (stored, new) = state.store.insert_logbook_entry(&entry).await?;
     if new {
+        crate::notify::entry_written(state, p, &stored).await;
         Ok(NewEntry::Stored(stored))
     } else if stored.placement != p.id {
         Err(crate::Error::NotFound)

@@ -12,6 +12,7 @@ pub mod home;
 pub mod imports;
 pub mod interim_reviews;
 pub mod logbook;
+pub mod notifications;
 pub mod outbox;
 pub mod placement;
 pub mod placement_form;

@@ -17,12 +17,15 @@ use poem::{IntoResponse, Response, handler};
 /// # Errors
 /// 404 when the placement does not exist or is not this person's; store failure.
 #[handler]
-pub fn placement_show(
+pub async fn placement_show(
     state: Data<&State>,
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Response> {
     let p = permissions::visible_placement(&state.store, &viewer.subject, parse_id(&id)?)?;
+    if let Subject::Tutor(t) = viewer.subject {
+        crate::notify::seen(&state, t, crate::domain::notify::Seen::Placement(p.id)).await;
+    }
     let today = state.clock.today();
     let entries = state.store.logbook_count(p.id)?;
     let sheets: Vec<_> = state

@@ -56,8 +56,15 @@ fn status_badge(status: SheetStatus) -> Markup {
 /// # Errors
 /// 404 when the placement is not this person's; store failure.
 #[handler]
-pub fn sheet_list(state: Data<&State>, viewer: Viewer, Path(id): Path<String>) -> Result<Response> {
+pub async fn sheet_list(
+    state: Data<&State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response> {
     let p = permissions::visible_placement(&state.store, &viewer.subject, parse_id(&id)?)?;
+    if let Subject::Tutor(t) = viewer.subject {
+        crate::notify::seen(&state, t, crate::domain::notify::Seen::Sheets(p.id)).await;
+    }
     let sheets: Vec<ActivitySheet> = state
         .store
         .sheets(p.id)?
@@ -346,6 +353,9 @@ pub async fn save_sheet(
     submit: bool,
 ) -> Result<SheetSaved> {
     if state.store.insert_sheet(sheet).await? {
+        if sheet.status == SheetStatus::Submitted {
+            crate::notify::sheet_sent(state, sheet).await;
+        }
         return Ok(SheetSaved::Created(sheet.clone()));
     }
     let now = sheet.updated_at;
@@ -359,7 +369,13 @@ pub async fn save_sheet(
         })
         .await?
     {
-        Some((s, true)) => Ok(SheetSaved::Updated(s)),
+        Some((s, true)) => {
+            // Applied only to a draft: with `submit`, it went from draft to sent now.
+            if submit {
+                crate::notify::sheet_sent(state, &s).await;
+            }
+            Ok(SheetSaved::Updated(s))
+        }
         Some((s, false)) => Ok(SheetSaved::Locked(s)),
         // Sheets are never deleted: the one the insert found is still there.
         None => Err(Error::Internal("fiche activité disparue".into())),
@@ -449,7 +465,9 @@ pub async fn sheet_create(
                 && !s.same_content(&sheet)
             {
                 sheet.id = ActivitySheetId::new();
-                state.store.insert_sheet(&sheet).await?;
+                if state.store.insert_sheet(&sheet).await? && submit {
+                    crate::notify::sheet_sent(&state, &sheet).await;
+                }
             }
             if submit {
                 Flash::SheetSubmitted
@@ -593,12 +611,16 @@ fn sheet_view(
 /// # Errors
 /// 404 when the sheet is not visible to this person; store failure.
 #[handler]
-pub fn sheet_show(
+pub async fn sheet_show(
     state: Data<&State>,
     viewer: Viewer,
     Path((pid, sid)): Path<(String, String)>,
 ) -> Result<Response> {
     let (p, sheet) = load_sheet(&state, &viewer, &pid, &sid)?;
+    if let Subject::Tutor(t) = viewer.subject {
+        let seen = crate::domain::notify::Seen::Sheet(p.id, sheet.id);
+        crate::notify::seen(&state, t, seen).await;
+    }
     let referential = referential_of(&state, &p)?;
     let comment = sheet
         .tutor_comment
@@ -683,7 +705,7 @@ pub async fn sheet_update(
     match check_form(&form, &input, &p, &referential, today) {
         Ok((c, submit)) => {
             let now = state.clock.now();
-            let (_, saved) = state
+            let (updated, saved) = state
                 .store
                 .update_sheet(p.id, sid, |mut s| {
                     (s.status == SheetStatus::Draft).then(|| {
@@ -710,6 +732,8 @@ pub async fn sheet_update(
                 .into_response());
             }
             if submit {
+                // Saved onto a draft: sent to the tutor now.
+                crate::notify::sheet_sent(&state, &updated).await;
                 Flash::SheetSubmitted
             } else {
                 Flash::SheetSaved
@@ -774,7 +798,7 @@ pub async fn sheet_submit(
         .into_response());
     }
     let now = state.clock.now();
-    state
+    let sent = state
         .store
         .update_sheet(p.id, sheet.id, |mut s| {
             (s.status == SheetStatus::Draft && !s.competencies.is_empty()).then(|| {
@@ -784,6 +808,9 @@ pub async fn sheet_submit(
             })
         })
         .await?;
+    if let Some((s, true)) = sent {
+        crate::notify::sheet_sent(&state, &s).await;
+    }
     Flash::SheetSubmitted.set(jar);
     Ok(see_other(&sheet_url(&p, sheet.id)))
 }
@@ -814,7 +841,7 @@ pub async fn sheet_review(
     match validate_comment(form.get("comment")) {
         Ok(text) => {
             let now = state.clock.now();
-            state
+            let reviewed = state
                 .store
                 .update_sheet(p.id, sheet.id, |mut s| {
                     if s.status == SheetStatus::Draft {
@@ -829,6 +856,9 @@ pub async fn sheet_review(
                     Some(s)
                 })
                 .await?;
+            if let Some((s, true)) = reviewed {
+                crate::notify::sheet_reviewed(&state, &p, &s).await;
+            }
             Flash::ReviewSaved.set(jar);
             Ok(see_other(&sheet_url(&p, sheet.id)))
         }

@@ -13,6 +13,7 @@ pub mod domain;
 pub mod error;
 pub mod mail;
 pub mod notify;
+pub mod passkey;
 pub mod push;
 pub mod referential;
 pub mod store;

@@ -111,3 +111,8 @@ id_type!(
     /// An interim review (bilan intermédiaire).
     InterimReviewId
 );
+id_type!(
+    /// One registered passkey of a person, see
+    /// [`crate::domain::passkey::PasskeyCredential`].
+    PasskeyId
+);

@@ -17,6 +17,7 @@ pub mod interim_review;
 pub mod logbook;
 pub mod notify;
 pub mod outbox;
+pub mod passkey;
 pub mod people;
 pub mod placement;
 pub mod placement_form;

@@ -34,6 +34,9 @@
 //! | `notify-digest/` | tutor id | events for the tutor's next daily e-mail digest |
 //! | `notify-ending/` | placement id | marker: the end-of-placement reminder went |
 //! | `notify-digest-day` | (nothing more) | the day the last daily digests went |
+//! | `passkey/` | subject (17 bytes), passkey id | a registered passkey |
+//! | `passkey-cred/` | SHA-256 of the WebAuthn credential id | key of the passkey under `passkey/` |
+//! | `ceremony/` | SHA-256 of the ceremony secret | a WebAuthn ceremony's server-side state (expires after 5 minutes) |
 //!
 //! Ids are 16 raw bytes; dates and times are big-endian and bit-inverted where the
 //! newest must come first.
@@ -122,6 +125,12 @@ pub const NOTIFY_DIGEST: &[u8] = b"notify-digest/";
 pub const NOTIFY_ENDING: &[u8] = b"notify-ending/";
 /// Key of the day the last daily digests went.
 pub const NOTIFY_DIGEST_DAY: &[u8] = b"notify-digest-day";
+/// Prefix of passkeys, by subject then passkey id.
+pub const PASSKEY: &[u8] = b"passkey/";
+/// Index: SHA-256 of a WebAuthn credential id → key of its passkey.
+pub const PASSKEY_CREDENTIAL: &[u8] = b"passkey-cred/";
+/// Prefix of WebAuthn ceremonies in progress, by SHA-256 of the ceremony secret.
+pub const CEREMONY: &[u8] = b"ceremony/";
 
 /// Concatenates parts into one key.
 pub fn key(parts: &[&[u8]]) -> Vec<u8> {

@@ -12,6 +12,8 @@ pub mod keys;
 pub mod migrations;
 mod notify;
 mod outbox;
+mod passkeys;
+pub use passkeys::PasskeyRemoval;
 mod people;
 mod placements;
 mod push;

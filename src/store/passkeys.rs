@@ -1,0 +1,221 @@
+//! Passkeys (issue 7): each person's registered passkeys, found by person or by
+//! WebAuthn credential id, and the server-side state of ceremonies in progress.
+
+use super::codec::Record;
+use super::{Result, Store, keys};
+use crate::domain::passkey::{Ceremony, PasskeyCredential};
+use crate::domain::{PasskeyId, Subject};
+use jiff::Timestamp;
+use sha2::{Digest, Sha256};
+
+impl Record for PasskeyCredential {
+    const KIND: &'static str = "passkey";
+}
+
+impl Record for Ceremony {
+    const KIND: &'static str = "webauthn-ceremony";
+}
+
+fn passkey_key(subject: &Subject, id: PasskeyId) -> Vec<u8> {
+    keys::key(&[keys::PASSKEY, &keys::subject(subject), id.as_bytes()])
+}
+
+/// Credential ids are up to 1023 bytes: the index holds their SHA-256.
+fn credential_key(credential_id: &[u8]) -> Vec<u8> {
+    let hash: [u8; 32] = Sha256::digest(credential_id).into();
+    keys::key(&[keys::PASSKEY_CREDENTIAL, &hash])
+}
+
+fn ceremony_key(hash: &[u8; 32]) -> Vec<u8> {
+    keys::key(&[keys::CEREMONY, hash])
+}
+
+/// What [`Store::remove_passkey`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasskeyRemoval {
+    /// Removed.
+    Removed,
+    /// Kept: it is the person's last passkey and they have no other way in.
+    LastOne,
+    /// No such passkey of this person.
+    NotFound,
+}
+
+impl Store {
+    /// `subject`'s passkeys, oldest first.
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub fn passkeys_of(&self, subject: &Subject) -> Result<Vec<PasskeyCredential>> {
+        let mut out: Vec<PasskeyCredential> =
+            self.scan(&keys::key(&[keys::PASSKEY, &keys::subject(subject)]))?;
+        out.sort_by_key(|p| (p.created_at, p.id));
+        Ok(out)
+    }
+
+    /// One of `subject`'s passkeys.
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub fn passkey(&self, subject: &Subject, id: PasskeyId) -> Result<Option<PasskeyCredential>> {
+        self.get(&passkey_key(subject, id))
+    }
+
+    /// The passkey with this WebAuthn credential id, whoever it belongs to.
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub fn passkey_by_credential(&self, credential_id: &[u8]) -> Result<Option<PasskeyCredential>> {
+        match self.data.get(credential_key(credential_id))? {
+            Some(key) => self.get(&key),
+            None => Ok(None),
+        }
+    }
+
+    /// Stores a newly registered passkey and its credential index in one transaction.
+    /// Returns false, storing nothing, when that credential id is already registered
+    /// (to anyone).
+    ///
+    /// # Errors
+    /// sled failure.
+    pub async fn add_passkey(&self, passkey: &PasskeyCredential) -> Result<bool> {
+        let key = passkey_key(&passkey.subject, passkey.id);
+        let index = credential_key(&passkey.credential_id);
+        self.write(|tx| {
+            if tx.get_raw(&index)?.is_some() {
+                return Ok(false);
+            }
+            tx.put(&key, passkey)?;
+            tx.put_raw(&index, &key)?;
+            Ok(true)
+        })
+        .await
+    }
+
+    /// Writes back a passkey after a sign-in: its updated WebAuthn state (counter,
+    /// backup state), backup flags and last use. Does nothing when it was removed
+    /// meanwhile (returns false).
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub async fn record_passkey_use(&self, updated: &PasskeyCredential) -> Result<bool> {
+        let key = passkey_key(&updated.subject, updated.id);
+        self.write(|tx| match tx.get::<PasskeyCredential>(&key)? {
+            Some(_) => {
+                tx.put(&key, updated)?;
+                Ok(true)
+            }
+            None => Ok(false),
+        })
+        .await
+    }
+
+    /// Renames one of `subject`'s passkeys; false when there is no such passkey.
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub async fn rename_passkey(
+        &self,
+        subject: &Subject,
+        id: PasskeyId,
+        name: &str,
+    ) -> Result<bool> {
+        let key = passkey_key(subject, id);
+        self.write(|tx| match tx.get::<PasskeyCredential>(&key)? {
+            Some(mut p) => {
+                p.name = name.to_string();
+                tx.put(&key, &p)?;
+                Ok(true)
+            }
+            None => Ok(false),
+        })
+        .await
+    }
+
+    /// Removes one of `subject`'s passkeys, unless it is their last one and
+    /// `other_way_in` is false (checked in the same transaction, so two tabs removing
+    /// the last two passkeys at once leave one).
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub async fn remove_passkey(
+        &self,
+        subject: &Subject,
+        id: PasskeyId,
+        other_way_in: bool,
+    ) -> Result<PasskeyRemoval> {
+        let key = passkey_key(subject, id);
+        let others: Vec<Vec<u8>> = self
+            .passkeys_of(subject)?
+            .into_iter()
+            .filter(|p| p.id != id)
+            .map(|p| passkey_key(subject, p.id))
+            .collect();
+        self.write(|tx| {
+            let Some(p) = tx.get::<PasskeyCredential>(&key)? else {
+                return Ok(PasskeyRemoval::NotFound);
+            };
+            let mut remaining = 0;
+            for other in &others {
+                if tx.get_raw(other)?.is_some() {
+                    remaining += 1;
+                }
+            }
+            if !crate::domain::passkey::may_remove(remaining + 1, other_way_in) {
+                return Ok(PasskeyRemoval::LastOne);
+            }
+            tx.remove(&credential_key(&p.credential_id))?;
+            tx.remove(&key)?;
+            Ok(PasskeyRemoval::Removed)
+        })
+        .await
+    }
+
+    /// Keeps a ceremony's state under `hash` (the SHA-256 of the ceremony secret the
+    /// browser holds), and drops ceremonies expired before `now`.
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub async fn put_ceremony(
+        &self,
+        hash: &[u8; 32],
+        ceremony: &Ceremony,
+        now: Timestamp,
+    ) -> Result<()> {
+        let expired: Vec<Vec<u8>> = self
+            .data
+            .scan_prefix(keys::CEREMONY)
+            .filter_map(|kv| kv.ok())
+            .filter(|(_, v)| super::codec::decode::<Ceremony>(v).map_or(true, |c| c.expires <= now))
+            .map(|(k, _)| k.to_vec())
+            .collect();
+        let key = ceremony_key(hash);
+        self.write(|tx| {
+            for k in &expired {
+                tx.remove(k)?;
+            }
+            tx.put(&key, ceremony)
+        })
+        .await
+    }
+
+    /// Takes (reads and deletes, in one transaction) the ceremony under `hash`: a
+    /// second answer to the same challenge finds nothing. `None` also when it expired
+    /// at or before `now` (it is deleted all the same).
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub async fn take_ceremony(&self, hash: &[u8; 32], now: Timestamp) -> Result<Option<Ceremony>> {
+        let key = ceremony_key(hash);
+        let taken = self
+            .write(|tx| {
+                let c = tx.get::<Ceremony>(&key)?;
+                if c.is_some() {
+                    tx.remove(&key)?;
+                }
+                Ok(c)
+            })
+            .await?;
+        Ok(taken.filter(|c| now < c.expires))
+    }
+}

@@ -219,7 +219,9 @@ pub fn check_endpoint(endpoint: &str) -> Result<String, String> {
     let internal = match url.host() {
         Some(url::Host::Ipv4(ip)) => internal_ip(ip.into()),
         Some(url::Host::Ipv6(ip)) => internal_ip(ip.into()),
-        _ => false,
+        // `localhost` and its subdomains are the machine itself (RFC 6761 §6.3).
+        Some(url::Host::Domain(d)) => d == "localhost" || d.ends_with(".localhost"),
+        None => false,
     };
     match url.scheme() {
         "https" if internal => Err(
@@ -229,6 +231,15 @@ pub fn check_endpoint(endpoint: &str) -> Result<String, String> {
         "http" if loopback => Ok(endpoint.to_string()),
         _ => Err("l'adresse du service de notification doit commencer par https://".into()),
     }
+}
+
+/// True for an endpoint on plain `http` (only loopback passes [`check_endpoint`]):
+/// a test push service. The subscription API accepts it only when Livret itself is
+/// served on `http://localhost` (a trial or test instance), never on a real install,
+/// where it would let a signed-in person make the server post to its own machine's
+/// other services.
+pub fn is_loopback_http(endpoint: &str) -> bool {
+    endpoint.trim_start().starts_with("http://")
 }
 
 /// Checks a subscription as the browser's `PushSubscription.toJSON()` gives it:
@@ -533,6 +544,8 @@ mod tests {
             "https://0x7f.1/push",
             "https://2130706433/push",
             "https://012.0.0.1/push",
+            "https://localhost/push",
+            "https://push.localhost:8443/push",
         ] {
             let e = parse_subscription(&json(endpoint, &key65(), &auth)).expect_err(endpoint);
             assert!(e.contains("réseau interne"), "{endpoint}: {e}");

@@ -189,6 +189,15 @@ pub async fn subscription_create(
             ));
         }
     };
+    if crate::domain::push::is_loopback_http(&valid.endpoint)
+        && !trial_instance(&state.config.public_url)
+    {
+        return Ok(problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            "Abonnement refusé : l'adresse du service de notification doit commencer par https://.",
+        ));
+    }
     let key = current_key(&state)?;
     if sent.key_id.trim() != key.id {
         return Ok(json(
@@ -272,5 +281,44 @@ pub async fn subscription_delete(
             "not-found",
             "Cet abonnement n'existe pas, ou il n'est pas le vôtre.",
         )),
+    }
+}
+
+/// True when Livret is served on plain `http` to this machine (`http://localhost…`,
+/// `http://127.0.0.1…`, `http://[::1]…`): a trial or test instance, the only kind that
+/// accepts a push service on loopback (see [`crate::domain::push::is_loopback_http`]).
+fn trial_instance(public_url: &str) -> bool {
+    url::Url::parse(public_url).is_ok_and(|u| {
+        u.scheme() == "http"
+            && match u.host() {
+                Some(url::Host::Domain(d)) => d == "localhost",
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                None => false,
+            }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::trial_instance;
+
+    #[test]
+    fn only_a_local_http_instance_takes_a_loopback_push_service() {
+        for url in [
+            "http://localhost:8080",
+            "http://127.0.0.1:18000",
+            "http://[::1]:80",
+        ] {
+            assert!(trial_instance(url), "{url}");
+        }
+        for url in [
+            "https://livret.lycee.fr",
+            "https://localhost:8443",
+            "http://livret.lycee.fr",
+            "http://192.168.1.10:8080",
+        ] {
+            assert!(!trial_instance(url), "{url}");
+        }
     }
 }

@@ -70,9 +70,13 @@ impl std::fmt::Debug for SmtpUrl {
     }
 }
 
-/// `http://<listen>`, with `localhost` in place of an unspecified address (0.0.0.0, ::).
+/// `http://localhost:<port>` for a loopback or unspecified listen address (127.0.0.1,
+/// ::1, 0.0.0.0, ::), else `http://<listen>`. Passkeys need a domain, not an IP
+/// address (issue 7), so the second form is refused at start
+/// ([`crate::passkey::relying_party`]) and a server listening on its network address
+/// must be given `--public-url`.
 pub fn default_public_url(listen: SocketAddr) -> String {
-    if listen.ip().is_unspecified() {
+    if listen.ip().is_unspecified() || listen.ip().is_loopback() {
         format!("http://localhost:{}", listen.port())
     } else {
         format!("http://{listen}")
@@ -134,6 +138,18 @@ mod tests {
         assert_eq!(
             default_public_url("0.0.0.0:8080".parse().unwrap()),
             "http://localhost:8080"
+        );
+        assert_eq!(
+            default_public_url("127.0.0.1:8080".parse().unwrap()),
+            "http://localhost:8080"
+        );
+        assert_eq!(
+            default_public_url("[::1]:8080".parse().unwrap()),
+            "http://localhost:8080"
+        );
+        assert_eq!(
+            default_public_url("192.168.1.10:8080".parse().unwrap()),
+            "http://192.168.1.10:8080"
         );
     }
 

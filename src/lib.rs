@@ -33,7 +33,8 @@ use store::{Store, StoreError};
 /// # Errors
 /// The directory cannot be created, the store is locked by another Livret, was
 /// written by a newer Livret, or a shipped referential is malformed; the e-mail
-/// settings are wrong (unreadable `LIVRET_SMTP_URL`, no or bad `LIVRET_MAIL_FROM`).
+/// settings are wrong (unreadable `LIVRET_SMTP_URL`, no or bad `LIVRET_MAIL_FROM`);
+/// the public URL's host is an IP address (passkeys need a domain).
 pub async fn open(config: Config, clock: Clock) -> Result<web::State> {
     // Checked first, so a bad e-mail setting changes nothing on disk. Never log the
     // SMTP URL itself: it may hold a password.
@@ -41,6 +42,8 @@ pub async fn open(config: Config, clock: Clock) -> Result<web::State> {
     if let Some(m) = &mailer {
         tracing::info!(server = %m.server(), "courriels envoyés par SMTP");
     }
+    // Passkeys need a domain: refuse an IP-address public URL before touching the data.
+    let webauthn = passkey::relying_party(&config.public_url).map_err(Error::Startup)?;
     std::fs::create_dir_all(&config.data).map_err(|e| {
         Error::Startup(format!(
             "impossible de créer le répertoire de données {} ({})",
@@ -75,6 +78,7 @@ pub async fn open(config: Config, clock: Clock) -> Result<web::State> {
         limits: auth::rate_limit::SignInLimits::default(),
         mailer: mailer.map(Arc::new),
         push,
+        webauthn: Arc::new(webauthn),
     }))
 }
 

@@ -478,7 +478,7 @@ mod tests {
         Config {
             data: "/tmp/none".into(),
             listen: "127.0.0.1:8080".parse().unwrap(),
-            public_url: "http://127.0.0.1:8080".into(),
+            public_url: "http://localhost:8080".into(),
             time_zone: "Europe/Paris".into(),
             max_body_bytes: 1024,
             cache_bytes: 1024,

@@ -36,6 +36,9 @@ pub struct AppState {
     pub mailer: Option<Arc<crate::mail::Mailer>>,
     /// The web push sender (background task): [`crate::push::Push::queue`].
     pub push: crate::push::Push,
+    /// The WebAuthn relying party of `config.public_url` (passkeys, issue 7): see
+    /// [`crate::passkey`].
+    pub webauthn: Arc<webauthn_rs::Webauthn>,
 }
 
 /// Shared handle on [`AppState`], given to handlers as `Data<&State>`.

@@ -344,7 +344,7 @@ async fn bad_mail_settings_stop_the_start_without_showing_the_password() {
         ),
         ("smtps://u:s3cret@mail.example.org", None),
     ] {
-        let mut config = config(dir.path(), addr, "http://127.0.0.1:9");
+        let mut config = config(dir.path(), addr, "http://localhost:9");
         config.smtp_url = Some(livret::config::SmtpUrl::new(url));
         config.mail_from = from.map(str::to_string);
         let Err(e) = livret::open(config, fixed_clock()).await else {

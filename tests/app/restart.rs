@@ -118,7 +118,7 @@ impl Server {
         });
         let mut server = Server {
             child,
-            base: format!("http://{listen}"),
+            base: format!("http://localhost:{port}"),
             links: Vec::new(),
             stderr,
             stderr_reader: Some(stderr_reader),

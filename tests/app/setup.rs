@@ -143,7 +143,7 @@ fn serve_on_an_empty_store_prints_the_setup_link() {
     let _ = child.wait();
     let line = line.expect("a line within 60 s");
     let url = line
-        .strip_prefix("installation: http://127.0.0.1:")
+        .strip_prefix("installation: http://localhost:")
         .unwrap_or_else(|| panic!("unexpected first line: {line:?}"));
     let (port, path) = url.trim().split_once('/').unwrap();
     assert!(
@@ -152,4 +152,40 @@ fn serve_on_an_empty_store_prints_the_setup_link() {
     );
     let secret = path.strip_prefix("installation/").unwrap();
     assert_eq!(secret.len(), 43, "256-bit secret: {line}");
+}
+
+#[test]
+fn serve_refuses_a_public_url_on_an_ip_address_and_says_why() {
+    // Passkeys (WebAuthn) need a domain as relying party id (issue 7).
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_livret"));
+    for (k, _) in std::env::vars_os() {
+        if k.to_string_lossy().starts_with("LIVRET_") {
+            cmd.env_remove(k);
+        }
+    }
+    let out = cmd
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--public-url",
+            "https://192.0.2.10",
+            "--data",
+        ])
+        .arg(dir.path())
+        .env("RUST_LOG", "off")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("nom de domaine"), "{stderr}");
+    assert!(stderr.contains("localhost"), "{stderr}");
+    assert!(out.stdout.is_empty(), "no link printed");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing written to the data directory"
+    );
 }

@@ -11,7 +11,7 @@ fn addr() -> SocketAddr {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn data_from_a_newer_schema_is_refused_and_left_alone() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = || config(dir.path(), addr(), "http://127.0.0.1:8080");
+    let cfg = || config(dir.path(), addr(), "http://localhost:8080");
     let current = {
         let state = match livret::open(cfg(), fixed_clock()).await {
             Ok(s) => s,
@@ -53,7 +53,7 @@ async fn data_from_a_newer_schema_is_refused_and_left_alone() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_directory_in_use_is_refused_with_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = || config(dir.path(), addr(), "http://127.0.0.1:8080");
+    let cfg = || config(dir.path(), addr(), "http://localhost:8080");
     let _running = match livret::open(cfg(), fixed_clock()).await {
         Ok(s) => s,
         Err(e) => panic!("{e}"),

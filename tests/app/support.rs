@@ -181,7 +181,7 @@ impl World {
 
 /// The application, running on a temporary store, with the [`World`] seeded.
 pub struct App {
-    /// `http://127.0.0.1:<port>`.
+    /// `http://localhost:<port>` (the server listens on 127.0.0.1).
     pub base: String,
     pub state: State,
     /// The clock the app reads (fixed at [`NOW`]; `advance` moves the app's time).
@@ -230,7 +230,7 @@ impl App {
             .await
             .unwrap();
         let addr = *acceptor.local_addr()[0].as_socket_addr().unwrap();
-        let base = format!("http://{addr}");
+        let base = format!("http://localhost:{}", addr.port());
         let clock = fixed_clock();
         let mut config = config(dir.path(), addr, public_url.unwrap_or(&base));
         if let Some(url) = smtp_url {

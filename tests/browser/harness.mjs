@@ -30,6 +30,9 @@ export const STEP_TIMEOUT_MS = 15_000;
 const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
+  // Livret is served at http://localhost:<port> (passkeys need a host name, issue 7)
+  // and listens on 127.0.0.1 only: never try ::1 first.
+  '--host-resolver-rules=MAP localhost 127.0.0.1',
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
@@ -206,7 +209,9 @@ export async function startServer({ flags = [], onLine = () => {}, ready = () =>
   });
   const exited = new Promise((res) => server.once('exit', (code, sig) => res({ code, sig })));
 
-  const base = `http://${listen}`;
+  // The public address is localhost (the default for a loopback listen address);
+  // Node's own requests go straight to 127.0.0.1.
+  const base = `http://localhost:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
     const gone = await Promise.race([exited, new Promise((r) => setTimeout(() => r(null), 100))]);
@@ -215,7 +220,7 @@ export async function startServer({ flags = [], onLine = () => {}, ready = () =>
     }
     if (ready()) {
       try {
-        const r = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(2_000) });
+        const r = await fetch(`http://${listen}/healthz`, { signal: AbortSignal.timeout(2_000) });
         if (r.status === 200) break;
       } catch {
         /* not listening yet */
@@ -248,7 +253,7 @@ export async function phone(origin, label, options = {}) {
   browser ??= await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30_000 });
   // Off-site requests go to a closed port of this machine and fail; 127.0.0.1 is
   // reached directly.
-  const context = await browser.newContext({ ...PHONE, proxy: { server: 'http://127.0.0.1:9', bypass: '127.0.0.1' }, ...options });
+  const context = await browser.newContext({ ...PHONE, proxy: { server: 'http://127.0.0.1:9', bypass: '127.0.0.1,localhost' }, ...options });
   context.setDefaultTimeout(STEP_TIMEOUT_MS);
   context.setDefaultNavigationTimeout(STEP_TIMEOUT_MS);
   const w = await watch(context, origin, label);
@@ -318,7 +323,7 @@ async function watch(context, origin, label) {
       offsite.push(`[${label}] ${req.method()} ${req.url()} (unparsable URL)`);
       return;
     }
-    if (!['data:', 'blob:'].includes(u.protocol) && u.hostname !== '127.0.0.1') {
+    if (!['data:', 'blob:'].includes(u.protocol) && !['127.0.0.1', 'localhost'].includes(u.hostname)) {
       offsite.push(`[${label}] ${req.method()} ${req.url()}`);
     }
   });

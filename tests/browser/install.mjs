@@ -26,6 +26,8 @@ const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const ARGS = [
   '--no-sandbox',
   '--disable-gpu',
+  // The server listens on 127.0.0.1 and is reached as localhost (see harness.mjs).
+  '--host-resolver-rules=MAP localhost 127.0.0.1',
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
@@ -118,10 +120,10 @@ async function installable() {
   context.setDefaultTimeout(STEP_TIMEOUT_MS);
   const problems = [];
   await context.route('**/*', (route) =>
-    new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort('blockedbyclient'),
+    ['127.0.0.1', 'localhost'].includes(new URL(route.request().url()).hostname) ? route.continue() : route.abort('blockedbyclient'),
   );
   context.on('request', (req) => {
-    if (new URL(req.url()).hostname !== '127.0.0.1') problems.push(`request left 127.0.0.1: ${req.url()}`);
+    if (!['127.0.0.1', 'localhost'].includes(new URL(req.url()).hostname)) problems.push(`request left this machine: ${req.url()}`);
   });
   context.on('response', (r) => {
     if (r.status() >= 400) problems.push(`HTTP ${r.status()} for ${r.request().method()} ${r.url()}`);

@@ -279,8 +279,10 @@ pub async fn start_sign_in(
     Ok((secret, options))
 }
 
-/// Finishes a sign-in started by [`start_sign_in`] and returns whose passkey answered.
-/// The passkey's counter, backup flags and last use are written back.
+/// Finishes a sign-in started by [`start_sign_in`] (or [`start_tutor_link`]) and returns
+/// whose passkey answered and what the ceremony was for (the caller checks a
+/// [`CeremonyPurpose::TutorLink`]'s link). The passkey's counter, backup flags and last
+/// use are written back.
 ///
 /// # Errors
 /// [`PasskeyError::Expired`], [`PasskeyError::UnknownCredential`] (removed passkey),
@@ -294,7 +296,7 @@ pub async fn finish_sign_in(
     clock: &Clock,
     secret: &str,
     answer: &PublicKeyCredential,
-) -> Result<Subject, PasskeyError> {
+) -> Result<(Subject, CeremonyPurpose), PasskeyError> {
     let ceremony = take(store, clock, secret).await?;
     let mut stored = store
         .passkey_by_credential(answer.get_credential_id())?
@@ -334,7 +336,41 @@ pub async fn finish_sign_in(
     if !store.record_passkey_use(&stored).await? {
         return Err(PasskeyError::UnknownCredential);
     }
-    Ok(stored.subject)
+    Ok((stored.subject, ceremony.purpose))
+}
+
+/// Starts the passkey check of a tutor who bound a passkey to their personal link
+/// (issue 7): only that tutor's passkeys may answer, and the ceremony remembers the
+/// link (`link` = SHA-256 of its secret). Finished by [`finish_sign_in`]. `None` when
+/// the tutor has no passkey (the link alone opens their space).
+///
+/// # Errors
+/// Store failure; webauthn-rs refusing to build the challenge.
+pub async fn start_tutor_link(
+    webauthn: &Webauthn,
+    store: &Store,
+    clock: &Clock,
+    tutor: Subject,
+    link: [u8; 32],
+) -> Result<Option<(String, RequestChallengeResponse)>, PasskeyError> {
+    let known: Vec<Passkey> = store
+        .passkeys_of(&tutor)?
+        .iter()
+        .filter_map(|p| serde_json::from_str(&p.passkey_json).ok())
+        .collect();
+    if known.is_empty() {
+        return Ok(None);
+    }
+    let (mut options, state) = webauthn
+        .start_passkey_authentication(&known)
+        .map_err(refused)?;
+    options.mediation = None;
+    let purpose = CeremonyPurpose::TutorLink {
+        subject: tutor,
+        link,
+    };
+    let secret = keep(store, clock, purpose, to_json(&state)?).await?;
+    Ok(Some((secret, options)))
 }
 
 #[cfg(test)]

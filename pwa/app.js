@@ -672,7 +672,7 @@
         .join(' et ');
       banner(
         'auth',
-        `Reconnectez-vous avec votre lien personnel : votre session a pris fin.${what ? ` Sur ce téléphone, en attente d’envoi : ${what}.` : ''}`,
+        `Votre session a pris fin : reconnectez-vous (« Se connecter » avec votre clé d’accès ; tuteurs : votre lien personnel).${what ? ` Sur ce téléphone, en attente d’envoi : ${what}.` : ''}`,
       );
     } else if (result.sent.length || result.rejected.length) {
       banner('auth', null);

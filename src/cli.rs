@@ -32,8 +32,9 @@ pub enum Command {
 pub enum AdminCommand {
     /// Affiche un nouveau lien d'installation (base vide seulement ; valable 1 heure).
     SetupLink(ServeArgs),
-    /// Affiche un lien de connexion (30 jours) pour chaque compte de coordination actif,
-    /// pour reprendre la main quand plus personne ne peut se connecter.
+    /// Affiche une invitation (à usage unique, 7 jours) pour chaque compte de coordination
+    /// actif, pour reprendre la main quand plus personne ne peut se connecter (clé
+    /// d'accès perdue) : elle ouvre une session puis propose de créer une clé d'accès.
     SignInLink(ServeArgs),
     /// Remplace la clé VAPID des notifications et affiche la nouvelle clé publique ;
     /// les appareils abonnés avec l'ancienne doivent se réabonner.

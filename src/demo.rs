@@ -565,8 +565,10 @@ fn competency_record(r: &Record<'_>) -> CompetencyRecord {
 
 /// `--demo`: fills an empty store with the demo school, then issues a fresh link for
 /// every demo person (earlier demo links stop working) and returns one line each:
-/// `<role> <full name>: <url>`. On a store holding a real school it refuses to touch
-/// anything and returns no line.
+/// `<role> <full name>: <url>`. Students, teachers and coordinators get a single-use,
+/// seven-day invitation ([`auth::issue_invitation`]), which leads to creating a passkey
+/// (issue 7, item 8); tutors get their personal link, which may be opened again. On a
+/// store holding a real school it refuses to touch anything and returns no line.
 ///
 /// # Errors
 /// Store failure.
@@ -604,7 +606,10 @@ pub async fn prepare(state: &State) -> Result<Vec<String>> {
     }
     let mut lines = Vec::new();
     for (subject, name) in people {
-        let secret = auth::issue_link(store, &state.clock, subject).await?;
+        let secret = match subject {
+            Subject::Tutor(_) => auth::issue_link(store, &state.clock, subject).await?,
+            _ => auth::issue_invitation(store, &state.clock, subject).await?,
+        };
         lines.push(format!(
             "{} {}: {}/acces/{secret}",
             subject.role_label(),

@@ -71,7 +71,7 @@ impl Error {
             ),
             Error::SignInRequired => (
                 "Connexion nécessaire",
-                "Ouvrez le lien personnel que l'établissement vous a envoyé pour accéder à votre espace.",
+                "Connectez-vous avec votre clé d'accès (bouton « Se connecter » de l'accueil). Tuteurs : ouvrez le lien personnel reçu par e-mail.",
             ),
             Error::Forbidden => (
                 "Formulaire expiré",

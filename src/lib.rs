@@ -172,9 +172,12 @@ pub async fn admin_setup_link(config: Config) -> Result<String> {
     }
 }
 
-/// `livret admin sign-in-link`: prints a 30-day sign-in link for every active
-/// coordinator (one line each: `coordination <name>: <url>`), revoking their previous
-/// sign-in links.
+/// `livret admin sign-in-link` (break-glass, issue 7): prints a single-use,
+/// [`auth::INVITATION_DAYS`]-day invitation for every active coordinator (one line each:
+/// `coordination <name>: <url>`, then one indented line saying what the links do),
+/// replacing their previous invitation. An invitation opens a session and leads to
+/// creating a passkey; it revokes nothing: the coordinator's passkeys keep working
+/// until they remove them.
 ///
 /// # Errors
 /// [`Error::Startup`] when there is no active coordinator or the store is in use by a
@@ -183,7 +186,7 @@ pub async fn admin_sign_in_link(config: Config) -> Result<Vec<String>> {
     let state = open_for_admin(config).await?;
     let mut lines = Vec::new();
     for c in state.store.coordinators()?.into_iter().filter(|c| c.active) {
-        let secret = auth::issue_link(
+        let secret = auth::issue_invitation(
             &state.store,
             &state.clock,
             domain::Subject::Coordinator(c.id),
@@ -200,6 +203,10 @@ pub async fn admin_sign_in_link(config: Config) -> Result<Vec<String>> {
             "aucun compte de coordination actif : sur une base vide, utilisez « livret admin setup-link ».".into(),
         ));
     }
+    lines.push(format!(
+        "  (invitations à usage unique, valables {} jours : chacune ouvre une session puis propose de créer une clé d'accès ; les clés d'accès déjà enregistrées restent valables)",
+        auth::INVITATION_DAYS
+    ));
     Ok(lines)
 }
 

@@ -14,6 +14,7 @@
 
 use crate::auth::{hash_secret, new_secret};
 use crate::clock::Clock;
+use crate::domain::access::AccessKind;
 use crate::domain::passkey::{CEREMONY_MINUTES, Ceremony, CeremonyPurpose, PasskeyCredential};
 use crate::domain::{PasskeyId, Subject};
 use crate::store::{Store, StoreError};
@@ -371,6 +372,25 @@ pub async fn start_tutor_link(
     };
     let secret = keep(store, clock, purpose, to_json(&state)?).await?;
     Ok(Some((secret, options)))
+}
+
+/// True when `subject` can get in without a passkey: a usable invitation waiting (a
+/// recovery, issue 7) or a usable sign-in link. Removing the last passkey is allowed
+/// only then ([`crate::domain::passkey::may_remove`]).
+///
+/// # Errors
+/// Store failure.
+pub fn other_way_in(store: &Store, clock: &Clock, subject: &Subject) -> Result<bool, StoreError> {
+    let now = clock.now();
+    for kind in [AccessKind::Invitation, AccessKind::SignIn] {
+        if store
+            .link_of(subject, kind)?
+            .is_some_and(|t| t.subject == *subject && t.usable_at(now))
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 #[cfg(test)]

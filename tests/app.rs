@@ -40,12 +40,16 @@ mod notify_settings;
 mod offline;
 #[path = "app/pages.rs"]
 mod pages;
+#[path = "app/passkeys.rs"]
+mod passkeys;
 #[path = "app/placements.rs"]
 mod placements;
 #[path = "app/push.rs"]
 mod push;
 #[path = "app/push_service.rs"]
 mod push_service;
+#[path = "app/recovery.rs"]
+mod recovery;
 #[path = "app/restart.rs"]
 mod restart;
 #[path = "app/security.rs"]
@@ -54,6 +58,8 @@ mod security;
 mod setup;
 #[path = "app/smtp_sink.rs"]
 mod smtp_sink;
+#[path = "app/soft_authenticator.rs"]
+mod soft_authenticator;
 #[path = "app/staff.rs"]
 mod staff;
 #[path = "app/store.rs"]
@@ -62,3 +68,5 @@ mod store;
 mod sync;
 #[path = "app/tutor_access.rs"]
 mod tutor_access;
+#[path = "app/tutor_passkey.rs"]
+mod tutor_passkey;

@@ -169,3 +169,13 @@ section "Browser test: web push — subscribe, test notification, service worker
 LIVRET_BIN="$REPO/target/release/livret" CHROMIUM_PATH="$CHROMIUM" \
   node "$BROWSER_DIR/push.mjs"
 echo "Screenshots: $BROWSER_DIR/artifacts/{push-settings-off,push-settings-on}.png"
+
+section "Browser test: passkeys — invitation, passkey created, signed out, signed in with it, logbook entry (Chromium virtual authenticator, 390×844)"
+LIVRET_BIN="$REPO/target/release/livret" CHROMIUM_PATH="$CHROMIUM" \
+  node "$BROWSER_DIR/passkeys.mjs"
+echo "Screenshots: $BROWSER_DIR/artifacts/{passkey-new,passkey-list,passkey-signin}.png"
+
+section "Browser test: a tutor binds a passkey to her link, which then asks for it (Chromium virtual authenticator, 390×844)"
+LIVRET_BIN="$REPO/target/release/livret" CHROMIUM_PATH="$CHROMIUM" \
+  node "$BROWSER_DIR/tutor_passkey.mjs"
+echo "Screenshots: $BROWSER_DIR/artifacts/{tutor-passkey-page,tutor-passkey-confirm}.png"

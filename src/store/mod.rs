@@ -14,6 +14,7 @@ mod notify;
 mod outbox;
 mod passkeys;
 pub use passkeys::PasskeyRemoval;
+mod passkey_reset;
 mod people;
 mod placements;
 mod push;

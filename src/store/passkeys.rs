@@ -3,6 +3,7 @@
 
 use super::codec::Record;
 use super::{Result, Store, keys};
+use crate::domain::access::{AccessKind, AccessToken};
 use crate::domain::passkey::{Ceremony, PasskeyCredential};
 use crate::domain::{PasskeyId, Subject};
 use jiff::Timestamp;
@@ -16,12 +17,12 @@ impl Record for Ceremony {
     const KIND: &'static str = "webauthn-ceremony";
 }
 
-fn passkey_key(subject: &Subject, id: PasskeyId) -> Vec<u8> {
+pub(super) fn passkey_key(subject: &Subject, id: PasskeyId) -> Vec<u8> {
     keys::key(&[keys::PASSKEY, &keys::subject(subject), id.as_bytes()])
 }
 
 /// Credential ids are up to 1023 bytes: the index holds their SHA-256.
-fn credential_key(credential_id: &[u8]) -> Vec<u8> {
+pub(super) fn credential_key(credential_id: &[u8]) -> Vec<u8> {
     let hash: [u8; 32] = Sha256::digest(credential_id).into();
     keys::key(&[keys::PASSKEY_CREDENTIAL, &hash])
 }
@@ -169,6 +170,21 @@ impl Store {
             Ok(PasskeyRemoval::Removed)
         })
         .await
+    }
+
+    /// `subject`'s current link of this `kind` (an invitation waiting to be used, a
+    /// sign-in link), whatever its state: the caller checks
+    /// [`AccessToken::usable_at`]. Used to know whether a person who removes their last
+    /// passkey still has a way in (issue 7).
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub fn link_of(&self, subject: &Subject, kind: AccessKind) -> Result<Option<AccessToken>> {
+        let of = keys::key(&[keys::TOKEN_OF, &keys::subject(subject), &[kind.tag()]]);
+        match self.data.get(of)? {
+            Some(hash) => self.get(&keys::key(&[keys::TOKEN, &hash])),
+            None => Ok(None),
+        }
     }
 
     /// Keeps a ceremony's state under `hash` (the SHA-256 of the ceremony secret the

@@ -49,7 +49,7 @@ pub const SYNC_HEADER: &str = "x-livret-sync";
 
 /// Message of the 401 answer: the client keeps its outbox and asks the student to sign
 /// in again (issue 4 contract).
-pub const SIGN_IN_MESSAGE: &str = "Votre session a pris fin : reconnectez-vous avec votre lien personnel, vos entrées en attente seront envoyées ensuite.";
+pub const SIGN_IN_MESSAGE: &str = "Votre session a pris fin : reconnectez-vous (clé d'accès, ou lien personnel pour les tuteurs), vos entrées en attente seront envoyées ensuite.";
 
 /// Message of the 409 answer for a sheet already sent to the tutor (issue 4 contract).
 pub const CONFLICT_MESSAGE: &str =

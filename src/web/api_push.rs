@@ -68,7 +68,7 @@ fn current_key(state: &State) -> Result<KeyAnswer, ApiError> {
 }
 
 /// Message of the 401 answer.
-pub const SIGN_IN_MESSAGE: &str = "Votre session a pris fin : reconnectez-vous avec votre lien personnel pour gérer les notifications.";
+pub const SIGN_IN_MESSAGE: &str = "Votre session a pris fin : reconnectez-vous (clé d'accès, ou lien personnel pour les tuteurs) pour gérer les notifications.";
 
 /// The signed-in person, or the 401 answer (JSON, with [`SIGN_IN_MESSAGE`]).
 async fn viewer_of(req: &Request) -> Result<Result<Viewer, Response>, ApiError> {

@@ -126,6 +126,20 @@ pub enum Flash {
     PushTestNoDevice,
     /// Test notification not sent: the sending queue is full or stopped.
     PushTestNotQueued,
+    /// Passkey registered (issue 7).
+    PasskeyAdded,
+    /// Passkey renamed.
+    PasskeyRenamed,
+    /// Passkey removed.
+    PasskeyRemoved,
+    /// Tutor link issued and e-mailed; the tutor's passkeys bound to the old link were
+    /// removed (issue 7).
+    TutorAccessSentPasskeysRemoved,
+    /// Tutor link issued, waiting in the outbox; the tutor's passkeys were removed.
+    TutorAccessInOutboxPasskeysRemoved,
+    /// A tutor bound a passkey to their link (shown instead of [`Flash::PasskeyAdded`]
+    /// on their "Protéger mon accès" page).
+    TutorPasskeyAdded,
 }
 
 impl Flash {
@@ -168,6 +182,12 @@ impl Flash {
             Flash::PushTestQueued => "push-test-queued",
             Flash::PushTestNoDevice => "push-test-no-device",
             Flash::PushTestNotQueued => "push-test-not-queued",
+            Flash::PasskeyAdded => "passkey-added",
+            Flash::PasskeyRenamed => "passkey-renamed",
+            Flash::PasskeyRemoved => "passkey-removed",
+            Flash::TutorAccessSentPasskeysRemoved => "tutor-access-sent-passkeys-removed",
+            Flash::TutorAccessInOutboxPasskeysRemoved => "tutor-access-outbox-passkeys-removed",
+            Flash::TutorPasskeyAdded => "tutor-passkey-added",
         }
     }
 
@@ -217,6 +237,12 @@ impl Flash {
             Flash::PushTestQueued,
             Flash::PushTestNoDevice,
             Flash::PushTestNotQueued,
+            Flash::PasskeyAdded,
+            Flash::PasskeyRenamed,
+            Flash::PasskeyRemoved,
+            Flash::TutorAccessSentPasskeysRemoved,
+            Flash::TutorAccessInOutboxPasskeysRemoved,
+            Flash::TutorPasskeyAdded,
         ]
         .into_iter()
         .find(|f| f.code() == code)
@@ -301,6 +327,22 @@ impl Flash {
             }
             Flash::PushTestNotQueued => {
                 "La notification d'essai n'a pas pu partir pour l'instant : réessayez dans une minute."
+            }
+            Flash::PasskeyAdded => {
+                "Clé d'accès créée : la prochaine fois, connectez-vous avec elle depuis la page « Se connecter »."
+            }
+            Flash::PasskeyRenamed => "Clé d'accès renommée.",
+            Flash::PasskeyRemoved => {
+                "Clé d'accès supprimée : elle ne permet plus de se connecter à Livret."
+            }
+            Flash::TutorAccessSentPasskeysRemoved => {
+                "Nouveau lien du tuteur créé : le courriel est parti. Les clés d'accès qu'il avait associées à son ancien lien ont été retirées : le nouveau lien suffit pour ouvrir son espace."
+            }
+            Flash::TutorAccessInOutboxPasskeysRemoved => {
+                "Nouveau lien du tuteur créé : le message attend dans « Messages à remettre » (lien à copier ou lettre à imprimer). Les clés d'accès qu'il avait associées à son ancien lien ont été retirées : le nouveau lien suffit pour ouvrir son espace."
+            }
+            Flash::TutorPasskeyAdded => {
+                "Clé d'accès associée à votre lien : désormais, après avoir ouvert votre lien, confirmez avec elle."
             }
         };
         Cow::Borrowed(fixed)

@@ -26,6 +26,9 @@ fn head(title: &str, user: Option<&str>) -> Markup {
             }
             script src=(assets::url("outbox.js")) defer {}
             script src=(assets::url("app.js")) defer {}
+            // Passkeys (issue 7): creating one and signing in with one, on the pages
+            // that carry the blocks it drives.
+            script src=(assets::url("passkey.js")) defer {}
             // Web push (issue 6): this device's subscription, kept up to date after a
             // key rotation; only for a signed-in person.
             @if user.is_some() {
@@ -68,6 +71,9 @@ pub fn page(viewer: &Viewer, title: &str, back: Back<'_>, body: Markup) -> Marku
                 }
                 footer.bottom {
                     a.footer-link href="/notifications" { "Notifications" }
+                    @if !matches!(viewer.subject, crate::domain::Subject::Tutor(_)) {
+                        a.footer-link href="/cles-d-acces" { "Clés d'accès" }
+                    }
                     form method="post" action="/deconnexion" {
                         input type="hidden" name="_csrf" value=(viewer.csrf);
                         button type="submit" { "Se déconnecter" }

@@ -4,8 +4,10 @@
 //! rule → store → redirect or page (DESIGN.md).
 
 pub mod api;
+pub mod api_passkey;
 pub mod api_push;
 pub mod api_review;
+pub mod api_tutor_link;
 pub mod assets;
 pub mod confirm;
 pub mod extract;

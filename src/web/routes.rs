@@ -31,7 +31,25 @@ pub fn routes(state: State) -> impl Endpoint<Output = poem::Response> {
             get(access::access_show).post(access::access_open),
         )
         .at("/acces/:token/demande", post(access::access_request))
+        // A tutor link protected by a passkey (issue 7): the confirmation page's script
+        // asks for the passkey through these (JSON; under /acces/ so the secret stays
+        // out of logs and referrers).
+        .at(
+            "/acces/:token/cle",
+            post(super::api_tutor_link::link_passkey_start),
+        )
+        .at(
+            "/acces/:token/cle/fin",
+            post(super::api_tutor_link::link_passkey_finish),
+        )
         .at("/", get(home::home))
+        // Passkeys (issue 7): the sign-in page and its JSON API (rate-limited).
+        .at("/connexion", get(super::pages::signin::signin_show))
+        .at("/api/connexion", post(super::api_passkey::sign_in_start))
+        .at(
+            "/api/connexion/fin",
+            post(super::api_passkey::sign_in_finish),
+        )
         // The installable app's shell (issue 4): manifest, offline page, favicon.
         .at(
             "/manifest.webmanifest",
@@ -47,6 +65,39 @@ pub fn routes(state: State) -> impl Endpoint<Output = poem::Response> {
         .at(
             "/deconnexion",
             get(access::signout_reload).post(access::signout),
+        )
+        // A tutor's passkeys bound to their link (issue 7): "Protéger mon accès".
+        .at(
+            "/mon-acces",
+            get(super::pages::tutor_passkey::tutor_passkeys_show),
+        )
+        .at(
+            "/mon-acces/cles/:id/supprimer",
+            post(super::pages::tutor_passkey::tutor_passkey_remove),
+        )
+        // A person's passkeys (issue 7): the first one after an invitation, the list
+        // (add one per device, rename, remove), and the registration JSON API.
+        .at("/cles-d-acces", get(super::pages::passkeys::passkey_list))
+        .at(
+            "/cles-d-acces/nouvelle",
+            get(super::pages::passkeys::passkey_new),
+        )
+        .at(
+            "/cles-d-acces/:id/nom",
+            post(super::pages::passkeys::passkey_rename),
+        )
+        .at(
+            "/cles-d-acces/:id/supprimer",
+            get(super::pages::passkeys::passkey_remove_confirm)
+                .post(super::pages::passkeys::passkey_remove),
+        )
+        .at(
+            "/api/cles-d-acces/inscription",
+            post(super::api_passkey::registration_start),
+        )
+        .at(
+            "/api/cles-d-acces/inscription/fin",
+            post(super::api_passkey::registration_finish),
         )
         // Coordination.
         .at("/coordination/classes", post(classes::class_create))
@@ -138,6 +189,12 @@ pub fn routes(state: State) -> impl Endpoint<Output = poem::Response> {
         .at(
             "/eleves/:id/avancement",
             get(super::pages::dashboard::progress_show),
+        )
+        // Recovery (issue 7): a referent or a coordinator gives a student a new
+        // invitation (lost phone); their passkeys keep working.
+        .at(
+            "/eleves/:id/invitation",
+            post(super::pages::recovery::student_invitation_create),
         )
         // School evaluations (issue 5): a student's referent teacher writes them,
         // everyone who may see the student reads them (pages::evaluations).

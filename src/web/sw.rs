@@ -18,7 +18,14 @@ use std::sync::OnceLock;
 /// Embedded files the worker stores at install, so that a page saved on the device
 /// opens offline with its style and scripts (icons for the home screen are left to the
 /// browser's own cache: large, and not needed to read a page).
-const PRECACHE_ASSETS: [&str; 5] = ["app.css", "outbox.js", "app.js", "push.js", "livret.svg"];
+const PRECACHE_ASSETS: [&str; 6] = [
+    "app.css",
+    "outbox.js",
+    "app.js",
+    "push.js",
+    "passkey.js",
+    "livret.svg",
+];
 
 /// Public pages the worker stores at install: the offline page it shows for a page
 /// neither reachable nor saved, and the manifest.

@@ -1,5 +1,6 @@
-//! The real binary: `livret serve --demo` prints one sign-in link per demo person; an
-//! entry written through the form survives `kill -9` and a restart on the same data.
+//! The real binary: `livret serve --demo` prints one link per demo person (an
+//! invitation for students, teachers and coordinators, the personal link for tutors);
+//! an entry written through the form survives `kill -9` and a restart on the same data.
 
 use crate::support::*;
 use std::io::{BufRead, BufReader, Read};
@@ -194,10 +195,16 @@ impl Server {
             .unwrap_or_else(|| panic!("no {role} {name} in {:?}", self.links))
     }
 
+    /// Opens a printed link like its person: a tutor's personal link opens their space,
+    /// anyone else's is a single-use invitation that leads to creating a passkey.
     async fn sign_in(&self, link: &Link) -> Browser {
         let mut b = Browser::new(&self.base);
-        b.sign_in_with(link.url.strip_prefix(&self.base).unwrap())
-            .await;
+        let path = link.url.strip_prefix(&self.base).unwrap();
+        if link.role == "tuteur" {
+            b.sign_in_with(path).await;
+        } else {
+            b.open_invitation(path).await;
+        }
         b
     }
 
@@ -288,10 +295,13 @@ async fn an_entry_survives_kill_9_and_a_restart() {
     first.kill();
     let second = Server::start(data.path()).await;
     assert_eq!(second.of("élève").len(), students);
-    // New links were printed; the old ones no longer work.
+    // New links were printed; the old ones no longer work (the student's invitation
+    // was used up, the tutor's link was replaced).
     let b = Browser::new(&second.base);
     let old = student.url.rsplit_once("/acces/").unwrap().1;
     b.get(&format!("/acces/{old}")).await.expect(404);
+    let old = tutor.url.rsplit_once("/acces/").unwrap().1;
+    b.get(&format!("/acces/{old}")).await.expect(410);
 
     let again = second.named("élève", &student.name);
     assert_ne!(again.url, student.url);

@@ -41,9 +41,10 @@ async fn the_setup_link_creates_the_school_once_and_signs_the_coordinator_in() {
         .shows(&["7 chiffres suivis d'une lettre", "Lycée Marie-Curie"]);
     assert!(app.state.store.is_empty().unwrap());
 
-    // A valid one creates the school and the coordinator, and signs them in.
+    // A valid one creates the school and the coordinator, signs them in and leads to
+    // creating their passkey (issue 7).
     let done = b.post(&url, &form("Lycée Marie-Curie", "0350001a")).await;
-    done.expect_redirect("/");
+    done.expect_redirect(AFTER_INVITATION);
     assert!(done.set_cookie("livret").is_some());
     let school = app.state.store.school().unwrap().unwrap();
     assert_eq!(school.uai, "0350001A");

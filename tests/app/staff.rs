@@ -87,7 +87,7 @@ async fn a_coordinator_adds_a_teacher_and_invites_them_once() {
             .expect(200)
             .shows(&["ne sert qu'une fois"]);
     }
-    noel.sign_in_with(&link).await;
+    noel.open_invitation(&link).await;
     noel.get("/")
         .await
         .expect(200)

@@ -91,9 +91,28 @@ async fn demo_prepare_fills_once_and_issues_working_links() {
     let path = url
         .strip_prefix(&app.base)
         .expect("links use the public URL");
+    // Students, teachers and coordinators get invitations (issue 7): single use, they
+    // lead to creating a passkey.
     let mut b = app.browser();
-    b.sign_in_with(path).await;
+    b.open_invitation(path).await;
     b.get("/").await.expect_redirect(&stage(app.w.p_mael));
+    app.browser().get(path).await.expect(404);
+    // A tutor's printed line is their personal link: it opens their space again.
+    let helene = lines
+        .iter()
+        .find(|l| l.starts_with("tuteur Hélène Caillé: "))
+        .expect("Hélène's line");
+    let path = helene
+        .rsplit_once(": ")
+        .unwrap()
+        .1
+        .strip_prefix(&app.base)
+        .unwrap();
+    for _ in 0..2 {
+        let mut b = app.browser();
+        b.sign_in_with(path).await;
+        b.get("/").await.expect(200).shows(&["Mes stagiaires"]);
+    }
 }
 
 #[test]

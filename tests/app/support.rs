@@ -836,3 +836,35 @@ pub fn raw_sled(dir: &std::path::Path) -> sled::Db {
         }
     }
 }
+
+/// Where an invitation's POST leads (issue 7): creating a passkey.
+pub const AFTER_INVITATION: &str = "/cles-d-acces/nouvelle";
+
+impl Browser {
+    /// Opens an invitation (or any personal link of a student, teacher or coordinator)
+    /// like a person: GET (the confirmation page, which must not sign in), then POST,
+    /// which must open a session and go to [`AFTER_INVITATION`]. Remembers the session
+    /// cookie's value.
+    pub async fn open_invitation(&mut self, link: &str) -> Page {
+        let confirm = self.get(link).await;
+        confirm.expect(200).shows(&["Ouvrir mon espace"]);
+        assert!(
+            confirm.set_cookie("livret").is_none(),
+            "GET {link} set a session cookie"
+        );
+        let opened = self.post(link, &[]).await;
+        opened.expect_redirect(AFTER_INVITATION);
+        let cookie = opened
+            .set_cookie("livret")
+            .unwrap_or_else(|| panic!("POST {link}: no session cookie"));
+        let value = cookie
+            .split(';')
+            .next()
+            .and_then(|kv| kv.split_once('='))
+            .map(|(_, v)| v.to_string())
+            .unwrap();
+        assert!(!value.is_empty(), "POST {link}: empty session cookie");
+        self.session = Some(value);
+        opened
+    }
+}

@@ -283,7 +283,7 @@ async fn without_a_session_the_answer_is_401_json() {
     let v = json_of(&page, 401);
     assert_eq!(
         v,
-        json!({"error": "sign-in", "message": "Votre session a pris fin : reconnectez-vous avec votre lien personnel, vos entrées en attente seront envoyées ensuite."})
+        json!({"error": "sign-in", "message": "Votre session a pris fin : reconnectez-vous (clé d'accès, ou lien personnel pour les tuteurs), vos entrées en attente seront envoyées ensuite."})
     );
     let old = Browser::with_cookie(&app.base, "livret=not-a-session");
     let page = sync(&old, &fiches(w.p_mael), &json!({"id": uuid()})).await;

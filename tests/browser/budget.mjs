@@ -13,7 +13,7 @@
 //   node tests/browser/budget.mjs      (LIVRET_BIN, CHROMIUM_PATH as for the tests)
 
 import assert from 'node:assert/strict';
-import { expectVisible, phone, scenario, signIn, startServer } from './harness.mjs';
+import { expectVisible, phone, scenario, signInSkippingPasskey, startServer } from './harness.mjs';
 
 const STUDENT = 'Maël Ferrand';
 const RUNS = 20;
@@ -34,7 +34,7 @@ async function budget() {
   // Sign in on one phone, then open the logbook on a fresh one holding only the
   // session cookie: empty HTTP cache, no service worker yet.
   const first = await phone(origin, 'sign-in');
-  await signIn(first.page, links.get(STUDENT), STUDENT);
+  await signInSkippingPasskey(first.page, links.get(STUDENT), STUDENT);
   const listUrl = `${origin}${new URL(first.page.url()).pathname}/journal`;
   const storageState = await first.context.storageState();
   await first.context.close();

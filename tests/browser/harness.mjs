@@ -440,3 +440,20 @@ export async function assertNoHorizontalOverflow(page, what) {
   }));
   assert.ok(scroll <= client, `${what}: the page is ${scroll}px wide in a ${client}px viewport (horizontal scroll)`);
 }
+
+/**
+ * Opens an invitation — the demo prints invitations for students, teachers and
+ * coordinators (issue 7) — with {@link signIn}, checks that it leads to creating a
+ * passkey, and goes on without one ("Plus tard"), landing on the person's home (or the
+ * page it redirects to). Resolves like {@link signIn}.
+ */
+export async function signInSkippingPasskey(page, url, expectedName) {
+  const result = await signIn(page, url, expectedName);
+  assert.equal(new URL(page.url()).pathname, '/cles-d-acces/nouvelle', `the invitation of ${expectedName} leads to creating a passkey`);
+  await Promise.all([
+    page.waitForURL((u) => u.pathname !== '/cles-d-acces/nouvelle'),
+    page.getByRole('link', { name: 'Plus tard' }).click(),
+  ]);
+  await expectVisible(page.locator('header .who-name', { hasText: expectedName }));
+  return result;
+}

@@ -146,6 +146,13 @@ async function installable() {
     page.getByRole('button', { name: 'Ouvrir mon espace' }).tap(),
   ]);
   await expectVisible(page.locator('header .who-name', { hasText: STUDENT }));
+  // The printed link is an invitation (issue 7): it proposes a passkey first; "Plus
+  // tard" goes on to the student's placement.
+  assert.equal(new URL(page.url()).pathname, '/cles-d-acces/nouvelle', 'the invitation leads to creating a passkey');
+  await Promise.all([
+    page.waitForURL((u) => u.pathname !== '/cles-d-acces/nouvelle'),
+    page.getByRole('link', { name: 'Plus tard' }).tap(),
+  ]);
   assert.match(new URL(page.url()).pathname, /^\/stages\/[^/]+$/, 'the student lands on his placement');
 
   // The head of the page points at the manifest and a 180 px home-screen icon.

@@ -148,6 +148,12 @@ await Promise.all([
   page.waitForURL((u) => !u.pathname.startsWith('/acces/')),
   page.getByRole('button', { name: 'Ouvrir mon espace' }).click(),
 ]);
+// The printed link is an invitation (issue 7): it proposes a passkey first; "Plus tard"
+// goes on to the student's placement.
+await Promise.all([
+  page.waitForURL((u) => u.pathname !== '/cles-d-acces/nouvelle'),
+  page.getByRole('link', { name: 'Plus tard' }).click(),
+]);
 const placement = new URL(page.url()).pathname;
 const cookie = (await context.cookies(origin))
   .filter((c) => c.name === 'livret' || c.name === '__Host-livret')

@@ -33,15 +33,19 @@ import {
   ARTIFACTS,
   assertNoHorizontalOverflow,
   assertNothingWentWrong,
+  drive,
   expectVisible,
   phone,
   scenario,
   signIn,
+  signInSkippingPasskey,
   startServer,
   stopServer,
+  submitExpecting,
 } from './harness.mjs';
 
 const STUDENT = 'Maël Ferrand';
+const REFERENT = 'Sébastien Roussel';
 const TUTOR = 'Hélène Caillé';
 const RUN_ID = `${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
 const SHOTS = ['offline-pending.png', 'offline-synced.png', 'offline-rejected.png', 'offline-sign-in.png'];
@@ -57,6 +61,27 @@ const serverEntries = (page) => page.locator('ol.entries:not(.outbox-list) > li'
 /** Entries waiting on the device. */
 const outboxEntries = (page) => page.locator('ol.outbox-list > li');
 
+/**
+ * The referent signs in (their printed invitation, no passkey), opens the student's
+ * placement page and gives the student a new invitation; resolves with the link shown.
+ */
+async function newInvitation(origin, referentLink, placementPath) {
+  const { context, page } = await phone(origin, 'référent');
+  await signInSkippingPasskey(page, referentLink, REFERENT);
+  await page.goto(`${origin}${placementPath}`);
+  await expectVisible(page.getByRole('heading', { level: 2, name: "Accès de l'élève" }));
+  await submitExpecting(
+    page,
+    () => page.getByRole('button', { name: /^Donner une nouvelle invitation/ }).tap(),
+    'the referent gives a new invitation',
+    200,
+  );
+  const link = (await page.locator('p.link-box code').innerText()).trim();
+  assert.match(link, new RegExp(`^${origin}/acces/\\S+$`), 'the new invitation is shown');
+  await context.close();
+  return link;
+}
+
 async function offlineLogbook() {
   let links = new Map();
   const demoLine = (line) => {
@@ -67,13 +92,15 @@ async function offlineLogbook() {
     flags: ['--demo'],
     env: { LIVRET_ASSET_SALT: 'first' },
     onLine: demoLine,
-    ready: () => links.has(STUDENT) && links.has(TUTOR),
+    ready: () => links.has(STUDENT) && links.has(TUTOR) && links.has(REFERENT),
   });
   const studentLink = links.get(STUDENT);
   const tutorLink = links.get(TUTOR);
+  const referentLink = links.get(REFERENT);
 
   const { context: ctx, page, watch } = await phone(origin, 'élève');
-  await signIn(page, studentLink, STUDENT);
+  // The printed link is an invitation (issue 7): the student goes on without a passkey.
+  await signInSkippingPasskey(page, studentLink, STUDENT);
   const placementPath = new URL(page.url()).pathname;
   // A page that goes away may cut a sync request short: its record stays in the outbox
   // and is sent again (the server stores it once, as checked below).
@@ -228,10 +255,14 @@ async function offlineLogbook() {
   await ctx.setOffline(false);
   const signInBanner = page.locator('[data-banner="auth"]');
   await expectVisible(signInBanner);
-  assert.match(await signInBanner.innerText(), /^Reconnectez-vous avec votre lien personnel : votre session a pris fin\. Sur ce téléphone, en attente d’envoi : 1\u00a0entrée\.$/);
+  assert.match(await signInBanner.innerText(), /^Votre session a pris fin : reconnectez-vous \(« Se connecter » avec votre clé d’accès ; tuteurs : votre lien personnel\)\. Sur ce téléphone, en attente d’envoi : 1\u00a0entrée\.$/);
   assert.equal(await outboxEntries(page).filter({ hasText: lateText }).locator('.sync-state.pending').count(), 1);
   await page.screenshot({ path: join(ARTIFACTS, 'offline-sign-in.png'), fullPage: true });
-  await signIn(page, studentLink, STUDENT);
+  // Without a passkey, signing in again takes a new invitation, which the referent
+  // gives from the student's placement page (issue 7, recovery).
+  const again = await newInvitation(origin, referentLink, placementPath);
+  drive(page);
+  await signInSkippingPasskey(page, again, STUDENT);
   await eventually(async () => (await outbox(page)).length === 0, 'the outbox is sent after signing in again');
   await page.goto(listUrl);
   assert.equal(await serverEntries(page).count(), before + 5);

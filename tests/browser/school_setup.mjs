@@ -169,7 +169,10 @@ async function schoolSetup() {
   await assertNoHorizontalOverflow(cp, 'setup form');
   await shot(cp, 'setup-form.png');
   await submitExpectingRedirect(cp, () => cp.getByRole('button', { name: "Créer l'établissement" }).tap(), 'creating the school');
-  await cp.waitForURL((u) => u.pathname === '/');
+  // Then Livret proposes the coordinator's passkey (issue 7); this scenario goes on
+  // without one ("Plus tard").
+  await cp.waitForURL((u) => u.pathname === '/cles-d-acces/nouvelle');
+  await follow(cp, cp.getByRole('link', { name: 'Plus tard' }), '/');
   await expectVisible(cp.getByRole('heading', { level: 1, name: SCHOOL.name }));
   await expectVisible(cp.locator('header .who-name', { hasText: `${COORDINATOR.first} ${COORDINATOR.last}` }));
   assert.ok(plain(await cp.locator('main').innerText()).includes(`UAI ${SCHOOL.uai}`), 'the home shows the UAI code');

@@ -216,6 +216,38 @@ pub async fn access_open(
     if active_name(&state, &link.subject)?.is_none() {
         return Ok(invalid_link());
     }
+    // A tutor who bound a passkey to their link confirms with it first (issue 7): the
+    // link alone opens nothing.
+    if let Subject::Tutor(tutor) = link.subject
+        && !state.store.passkeys_of(&link.subject)?.is_empty()
+    {
+        return super::tutor_passkey::confirm_page(&state, &token, tutor);
+    }
+    if !open_link_session(&state, jar, &token, &link).await? {
+        return Ok(invalid_link());
+    }
+    // An invitation leads to creating a passkey (issue 7).
+    Ok(see_other(if link.kind == AccessKind::Invitation {
+        super::passkeys::NEW_PASSKEY_URL
+    } else {
+        "/"
+    }))
+}
+
+/// Opens a session for the owner of `link` (whose secret is `token`, already checked
+/// usable), replacing any session this browser had, and sets the session cookie. An
+/// invitation is used up in the same transaction; a tutor's session lives only as long
+/// as the link that opened it. Returns false, opening nothing, when the invitation was
+/// already used.
+///
+/// # Errors
+/// Store failure.
+pub async fn open_link_session(
+    state: &State,
+    jar: &CookieJar,
+    token: &str,
+    link: &AccessToken,
+) -> Result<bool> {
     let secure = state.config.secure();
     if let Some(old) = jar.get(crate::web::extract::session_cookie_name(secure)) {
         state
@@ -224,14 +256,14 @@ pub async fn access_open(
             .await?;
     }
     // An invitation is used up by this POST, in the same transaction as the session.
-    let redeem = (link.kind == AccessKind::Invitation).then(|| auth::hash_secret(&token));
+    let redeem = (link.kind == AccessKind::Invitation).then(|| auth::hash_secret(token));
     let not_after = if redeem.is_some() {
         jiff::Timestamp::MAX
     } else {
         link.expires
     };
     // A tutor's session lives only as long as the link that opened it.
-    let via = (link.kind == AccessKind::TutorAccess).then(|| auth::hash_secret(&token));
+    let via = (link.kind == AccessKind::TutorAccess).then(|| auth::hash_secret(token));
     let Some(secret) = auth::open_session_with(
         &state.store,
         &state.clock,
@@ -242,14 +274,14 @@ pub async fn access_open(
     )
     .await?
     else {
-        return Ok(invalid_link());
+        return Ok(false);
     };
     jar.add(session_cookie(secure, &secret));
     tracing::info!(
         role = link.subject.role_label(),
         "session ouverte par lien personnel"
     );
-    Ok(see_other("/"))
+    Ok(true)
 }
 
 /// `GET /deconnexion`: a reload of the sign-out address (for example once the network

@@ -68,7 +68,9 @@ fn welcome(flash: Option<Flash>) -> maud::Markup {
         flash,
         html! {
             p { "Livret est le livret de suivi des périodes de formation en milieu professionnel (PFMP) de l'établissement : journal de bord et fiches activités, partagés entre l'élève, le tuteur en entreprise et l'enseignant référent." }
-            p { "Pour accéder à votre espace, ouvrez le lien personnel que l'établissement vous a envoyé par e-mail." }
+            p { "Élèves, enseignants et équipe pédagogique : connectez-vous avec votre clé d'accès. Première fois ? Ouvrez le lien d'invitation que l'établissement vous a envoyé." }
+            a.button.primary href="/connexion" { "Se connecter" }
+            p.hint { "Tuteurs en entreprise : ouvrez le lien personnel reçu par courriel." }
         },
     )
 }

@@ -51,6 +51,7 @@ pub async fn placement_show(
     let v = PlacementView::load(&state.store, p)?;
     let base = placement_url(v.placement.id);
     let access_card = super::tutor_access::section(&state, &viewer, &v)?;
+    let student_access = super::recovery::section(&state, &viewer, &v)?;
     let title = if is_student {
         "Ma période en entreprise".to_string()
     } else {
@@ -115,6 +116,7 @@ pub async fn placement_show(
             }
         }
         (access_card)
+        (student_access)
         section.card {
             h2 { "Enseignant référent" }
             p {

@@ -102,8 +102,10 @@ pub fn setup_show(
 }
 
 /// `POST /installation/:token`: creates the school and the first coordinator, uses
-/// the link up, signs the coordinator in and goes to their home page. An invalid form
-/// comes back (422) with the input kept and nothing written.
+/// the link up, signs the coordinator in and goes to creating their passkey (issue 7:
+/// "an invitation or setup link leads, after its POST confirmation, to passkey
+/// registration"). An invalid form comes back (422) with the input kept and nothing
+/// written.
 ///
 /// # Errors
 /// 429 past the client's rate limit; store failure.
@@ -155,5 +157,5 @@ pub async fn setup_create(
     let session =
         auth::open_session(&state.store, &state.clock, subject, jiff::Timestamp::MAX).await?;
     jar.add(session_cookie(state.config.secure(), &session));
-    Ok(see_other("/"))
+    Ok(see_other(super::passkeys::NEW_PASSKEY_URL))
 }

@@ -178,6 +178,27 @@ pub async fn invitation_create(
     let subject = parse_person(form.get("person")).ok_or(Error::NotFound)?;
     let name = active_name(&state, &subject)?.ok_or(Error::NotFound)?;
     let secret = auth::issue_invitation(&state.store, &state.clock, subject).await?;
+    tracing::info!(role = subject.role_label(), "invitation émise");
+    Ok(invitation_shown_once(
+        &state,
+        &viewer,
+        &subject,
+        &name,
+        &secret,
+        ("/", "Retour à l'établissement"),
+    ))
+}
+
+/// The page that shows a new invitation of `subject` once (the secret is never shown
+/// again), with its expiry and a button back to `back` (URL, French label).
+pub fn invitation_shown_once(
+    state: &State,
+    viewer: &Viewer,
+    subject: &Subject,
+    name: &PersonName,
+    secret: &str,
+    back: (&str, &str),
+) -> Response {
     let url = format!("{}/acces/{secret}", state.config.public_url);
     let until = state
         .clock
@@ -188,16 +209,16 @@ pub async fn invitation_create(
         p { "Transmettez ce lien à " strong { (name.full()) } " (" (subject.role_label()) ") : il ouvre son espace une seule fois, jusqu'au " (text::date_time_long(until.datetime())) "." }
         p.link-box { code { (url) } }
         p.hint { "Le lien n'est affiché qu'ici : copiez-le maintenant. Une nouvelle invitation remplace celle-ci." }
-        a.button href="/" { "Retour à l'établissement" }
+        p.hint { "L'invitation mène à la création d'une clé d'accès. Elle ne retire rien : les clés d'accès déjà enregistrées restent valables, et pourront être supprimées depuis « Clés d'accès » une fois la nouvelle créée." }
+        a.button href=(back.0) { (back.1) }
     };
-    tracing::info!(role = subject.role_label(), "invitation émise");
-    Ok(page(
-        &viewer,
+    page(
+        viewer,
         "Lien d'invitation",
-        Some(("/", "Établissement")),
+        super::competency::back_link(&viewer.subject),
         body,
     )
-    .into_response())
+    .into_response()
 }
 
 /// The "Désactiver" / "Réactiver" button of one student, teacher or coordinator.

@@ -37,6 +37,7 @@ pub fn tutor_home(state: &State, viewer: &Viewer, id: TutorId) -> Result<Respons
             (to_review, review_waiting),
         ));
     }
+    let protect = super::tutor_passkey::section(state, id)?;
     let body = html! {
         @if cards.is_empty() {
             p { "Aucun stagiaire ne vous est confié pour le moment." }
@@ -64,6 +65,7 @@ pub fn tutor_home(state: &State, viewer: &Viewer, id: TutorId) -> Result<Respons
                 }
             }
         }
+        (protect)
     };
     Ok(page(viewer, "Mes stagiaires", None, body).into_response())
 }

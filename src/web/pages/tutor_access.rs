@@ -100,6 +100,7 @@ pub fn section(state: &State, viewer: &Viewer, v: &PlacementView) -> Result<Mark
         .iter()
         .any(|m| m.tutor == Some(v.tutor.id));
     let base = format!("{}/acces-tuteur", placement_url(v.placement.id));
+    let passkeys = state.store.passkeys_of(&Subject::Tutor(v.tutor.id))?.len();
     let token = match &access {
         AccessState::None => None,
         AccessState::Active(t) | AccessState::Locked(t) | AccessState::Expired(t) => Some(t),
@@ -134,6 +135,13 @@ pub fn section(state: &State, viewer: &Viewer, v: &PlacementView) -> Result<Mark
                             None => { "jamais" }
                         }
                     }
+                    dt { "Clé d'accès" } dd {
+                        @match passkeys {
+                            0 => { "aucune : le lien seul ouvre son espace" }
+                            1 => { "oui, demandée après le lien" }
+                            n => { (n) " clés, l'une demandée après le lien" }
+                        }
+                    }
                 }
             } @else {
                 p.muted { "Le tuteur n'a pas encore reçu de lien d'accès personnel." }
@@ -166,7 +174,10 @@ pub fn section(state: &State, viewer: &Viewer, v: &PlacementView) -> Result<Mark
                 }
             }
             @if !matches!(access, AccessState::None) {
-                p.hint { "Un nouveau lien remplace l'ancien : l'ancien lien et les sessions ouvertes avec lui cessent aussitôt de fonctionner. Verrouiller bloque le lien actuel sans en donner un autre (lien perdu ou volé)." }
+                p.hint {
+                    "Un nouveau lien remplace l'ancien : l'ancien lien et les sessions ouvertes avec lui cessent aussitôt de fonctionner. Verrouiller bloque le lien actuel sans en donner un autre (lien perdu ou volé)."
+                    @if passkeys > 0 { " Le nouveau lien retire aussi les clés d'accès du tuteur : c'est la solution s'il a perdu l'appareil qui porte sa clé." }
+                }
             }
         }
     })
@@ -198,6 +209,14 @@ pub async fn tutor_access_send(
     state.store.delete_outbox_of_tutor(v.tutor.id).await?;
     let (secret, token) =
         auth::issue_link_with_token(&state.store, &state.clock, Subject::Tutor(v.tutor.id)).await?;
+    // The fallback for a lost device (issue 7): the new link opens the tutor's space
+    // without the passkeys bound to the old one. Removed after the new link is issued,
+    // so that a failure leaves the old link superseded rather than unprotected.
+    let passkeys_removed = state
+        .store
+        .remove_passkeys_of(&Subject::Tutor(v.tutor.id))
+        .await?
+        > 0;
     let link = format!("{}/acces/{secret}", state.config.public_url);
     let valid_until = token
         .expires
@@ -222,12 +241,23 @@ pub async fn tutor_access_send(
                 .store
                 .mark_token_sent(&auth::hash_secret(&secret), state.clock.now())
                 .await?;
-            tracing::info!("accès tuteur créé et envoyé par courriel");
-            Flash::TutorAccessSent.set(jar);
+            tracing::info!(passkeys_removed, "accès tuteur créé et envoyé par courriel");
+            if passkeys_removed {
+                Flash::TutorAccessSentPasskeysRemoved.set(jar);
+            } else {
+                Flash::TutorAccessSent.set(jar);
+            }
         }
         Delivery::Outbox { .. } => {
-            tracing::info!("accès tuteur créé, message dans la boîte d'envoi");
-            Flash::TutorAccessInOutbox.set(jar);
+            tracing::info!(
+                passkeys_removed,
+                "accès tuteur créé, message dans la boîte d'envoi"
+            );
+            if passkeys_removed {
+                Flash::TutorAccessInOutboxPasskeysRemoved.set(jar);
+            } else {
+                Flash::TutorAccessInOutbox.set(jar);
+            }
         }
     }
     Ok(see_other(&format!(

@@ -5,7 +5,7 @@
 //! | a student sends an activity sheet or writes a logbook entry | the placement's tutor | [`ToReview`](NotificationKind::ToReview), grouped | the placement's sheets, logbook or page; the tutor's home for several placements |
 //! | the tutor reads (and maybe comments on) a sheet | the student | [`SheetReviewed`](NotificationKind::SheetReviewed) | the sheet |
 //! | the tutor says "J'ai terminé" on the company review | the referent | [`CompanyReviewFilled`](NotificationKind::CompanyReviewFilled) | the company review |
-//! | 7 days or less before the last day, company review not filled | tutor and referent, once per placement | [`PlacementEnding`](NotificationKind::PlacementEnding) | the review (tutor), the Évaluation module (referent) |
+//! | 7 days or less before the last day, company review not filled | tutor and referent, once each per placement (one not reachable yet is tried again until the last day) | [`PlacementEnding`](NotificationKind::PlacementEnding) | the review (tutor), the Évaluation module (referent) |
 //!
 //! [`deliver`] respects each person's settings, pushes to their devices
 //! ([`crate::push::Push::queue`]) and, for a tutor without any device, keeps the event
@@ -19,18 +19,19 @@
 //! work; [`start`] runs it every minute.
 
 use crate::domain::notify::{
-    Digest, DigestEvent, EndingFor, Grouped, NotificationKind, REVIEW_TAG, ReviewItem, ReviewQueue,
-    ReviewTarget, ReviewWhat, Seen, digest_due, digest_subject, ending_soon, review_pending,
-    review_texts,
+    Digest, DigestEvent, EndingFor, EndingTold, Grouped, NotificationKind, REVIEW_TAG, ReminderWay,
+    ReviewItem, ReviewQueue, ReviewTarget, ReviewWhat, Seen, digest_due, digest_subject,
+    ending_soon, review_pending, review_texts,
 };
 use crate::domain::push::Notification;
 use crate::domain::{
-    ActivitySheet, LogbookEntry, Placement, School, Subject, Tutor, TutorId, text,
+    ActivitySheet, LogbookEntry, Placement, PlacementId, School, Subject, Tutor, TutorId, text,
 };
 use crate::mail::Mail;
 use crate::web::State;
 use crate::web::pages::company_review::review_url;
 use crate::web::pages::competency::evaluation_module_url;
+use crate::web::pages::notifications::{DigestReach, digest_reach};
 use crate::web::pages::placement_url;
 use jiff::{SignedDuration, Timestamp};
 use maud::html;
@@ -64,16 +65,46 @@ fn has_device(state: &State, subject: &Subject) -> crate::Result<bool> {
 }
 
 /// True when a digest e-mail could reach `tutor`: an SMTP server is configured and
-/// the tutor has an address.
+/// the tutor has an address (the rule the Notifications page explains).
 fn digest_possible(state: &State, tutor: TutorId) -> crate::Result<bool> {
-    if state.mailer.is_none() {
-        return Ok(false);
+    Ok(digest_reach(state, tutor)? == DigestReach::Possible)
+}
+
+/// The placements among `items`' whose tutor is no longer `tutor` (the coordination
+/// changed the placement's tutor, or the placement is gone): their pages are a 404 for
+/// `tutor`. Their items leave `tutor`'s queue and digest (they are not moved: the new
+/// tutor sees the sheets and entries in their own space).
+fn former_placements<'a>(
+    state: &State,
+    tutor: TutorId,
+    items: impl IntoIterator<Item = &'a ReviewItem>,
+) -> crate::Result<Vec<PlacementId>> {
+    let mut checked: Vec<PlacementId> = Vec::new();
+    let mut former = Vec::new();
+    for i in items {
+        if checked.contains(&i.placement) {
+            continue;
+        }
+        checked.push(i.placement);
+        if state
+            .store
+            .placement(i.placement)?
+            .is_none_or(|p| p.tutor != tutor)
+        {
+            former.push(i.placement);
+        }
     }
-    Ok(state
-        .store
-        .tutor(tutor)?
-        .and_then(|t| t.email)
-        .is_some_and(|e| !e.trim().is_empty()))
+    Ok(former)
+}
+
+/// `q` without the items of placements `q.tutor` no longer tutors, which are also
+/// dropped from the stored queue and digest (see [`former_placements`]).
+async fn current_items(state: &State, mut q: ReviewQueue) -> crate::Result<ReviewQueue> {
+    for p in former_placements(state, q.tutor, &q.items)? {
+        state.store.review_seen(q.tutor, Seen::Placement(p)).await?;
+        q.items.retain(|i| i.placement != p);
+    }
+    Ok(q)
 }
 
 /// Logs a failure to notify; the person's action still succeeded.
@@ -221,6 +252,11 @@ async fn to_review(state: &State, p: &Placement, what: ReviewWhat) -> crate::Res
         return Ok(if added { Route::Digest } else { Route::Dropped });
     }
     let (grouped, queue) = state.store.add_review_item(p.tutor, &item, now).await?;
+    let queue = if grouped == Grouped::PushNow {
+        current_items(state, queue).await?
+    } else {
+        queue
+    };
     match grouped {
         Grouped::PushNow => {
             let pushed = review_notification(&queue).is_some_and(|n| state.push.queue(tutor, n));
@@ -300,14 +336,16 @@ fn student_first(state: &State, p: &Placement) -> crate::Result<String> {
 }
 
 /// Pushes the grouped "à relire" counts whose window ended. A tutor who meanwhile
-/// removed every device gets the items in their digest. Returns how many tutors
-/// were told.
+/// removed every device gets the items in their digest. Items of a placement whose
+/// tutor was changed meanwhile are dropped, not sent to the former tutor (see
+/// [`former_placements`]). Returns how many tutors were told.
 ///
 /// # Errors
 /// Store failure.
 pub async fn flush_due(state: &State) -> crate::Result<usize> {
     let mut told = 0;
     for q in state.store.take_due_reviews(state.clock.now()).await? {
+        let q = current_items(state, q).await?;
         let tutor = Subject::Tutor(q.tutor);
         if !state
             .store
@@ -335,15 +373,19 @@ pub async fn flush_due(state: &State) -> crate::Result<usize> {
 
 /// The end-of-placement reminder: for each placement whose last day is 7 days away or
 /// less (school's date) and whose company review is not filled (none yet, or still
-/// open), once per placement, the tutor (opening the review, or the Évaluation module
-/// while there is none) and the referent (opening the Évaluation module). Returns how
-/// many placements were reminded.
+/// open), the tutor (opening the review, or the Évaluation module while there is none)
+/// and the referent (opening the Évaluation module), each once. A recipient counts as
+/// told when the reminder was queued for their devices, put in their digest, or when
+/// they turned the kind off; one not reachable yet (no device, no digest) is tried
+/// again at the next scans until the placement's last day, so a referent who
+/// subscribes a device two days later still gets it. Returns how many recipients
+/// were told (pushed or put in a digest) by this scan.
 ///
 /// # Errors
 /// Store failure.
 pub async fn remind_endings(state: &State) -> crate::Result<usize> {
     let today = state.clock.today();
-    let mut reminded = 0;
+    let mut told = 0;
     for p in state.store.placements()? {
         if !ending_soon(p.end, today) {
             continue;
@@ -352,15 +394,14 @@ pub async fn remind_endings(state: &State) -> crate::Result<usize> {
         if !review_pending(review.as_ref().map(|r| &r.status)) {
             continue;
         }
-        if state.store.ending_reminded(p.id)?
-            || !state
-                .store
-                .claim_ending_reminder(p.id, state.clock.now())
-                .await?
-        {
+        // Both recipients were told under the first version's single marker.
+        if state.store.ending_reminded(p.id)? {
             continue;
         }
-        reminded += 1;
+        let (tutor, referent) = (Subject::Tutor(p.tutor), Subject::Teacher(p.referent));
+        if state.store.ending_told(p.id, &tutor)? && state.store.ending_told(p.id, &referent)? {
+            continue;
+        }
         let prepared = review.is_some();
         let first = student_first(state, &p)?;
         let tutor_url = if prepared {
@@ -384,37 +425,42 @@ pub async fn remind_endings(state: &State) -> crate::Result<usize> {
             p.id,
             evaluation_module_url(p.id),
         );
-        // The tutor's digest line names the placement, so that it is dropped if the
-        // review is filled before the digest goes.
-        deliver_ending(state, p.tutor, &to_tutor, p.id).await;
-        deliver(
-            state,
-            Subject::Teacher(p.referent),
-            NotificationKind::PlacementEnding,
-            to_referent,
-        )
-        .await;
+        for (recipient, n) in [(tutor, to_tutor), (referent, to_referent)] {
+            if remind(state, recipient, n, p.id).await {
+                told += 1;
+            }
+        }
     }
-    Ok(reminded)
+    Ok(told)
 }
 
-/// [`deliver`] for the tutor's end-of-placement reminder, with the placement kept on
-/// the digest line.
-async fn deliver_ending(
+/// Tells `recipient` that `placement` ends soon, unless they were told before (see
+/// [`remind_endings`]); true when a message went (pushed or put in the digest).
+/// Never fails: a failure is logged and the next scan tries again.
+async fn remind(
     state: &State,
-    id: TutorId,
-    n: &Notification,
+    recipient: Subject,
+    n: Notification,
     placement: crate::domain::PlacementId,
-) -> Route {
+) -> bool {
     let result = async {
+        if state.store.ending_told(placement, &recipient)? {
+            return Ok(false);
+        }
         let kind = NotificationKind::PlacementEnding;
-        let tutor = Subject::Tutor(id);
-        if !state.store.wants_notification(&tutor, kind)? {
-            return Ok(Route::OptedOut);
-        }
-        if has_device(state, &tutor)? || !digest_possible(state, id)? {
-            return Ok(deliver(state, tutor, kind, n.clone()).await);
-        }
+        let way = if !state.store.wants_notification(&recipient, kind)? {
+            ReminderWay::TurnedOff
+        } else if has_device(state, &recipient)? {
+            ReminderWay::Pushed
+        } else {
+            match recipient {
+                Subject::Tutor(t) if digest_possible(state, t)? => ReminderWay::Digest,
+                // Not reachable yet: no marker, tried again at the next scan.
+                _ => return Ok(false),
+            }
+        };
+        // The tutor's digest line names the placement, so that it is dropped if the
+        // review is filled before the digest goes.
         let event = DigestEvent::Note {
             kind,
             body: n.body.clone(),
@@ -423,21 +469,60 @@ async fn deliver_ending(
             placement: Some(placement),
             at: state.clock.now(),
         };
-        state.store.add_to_digest(id, &event).await?;
-        Ok(Route::Digest)
+        let digest = match (way, recipient) {
+            (ReminderWay::Digest, Subject::Tutor(t)) => Some((t, &event)),
+            _ => None,
+        };
+        let told = EndingTold {
+            placement,
+            recipient,
+            way,
+            at: state.clock.now(),
+        };
+        if !state.store.claim_ending_reminder(&told, digest).await? {
+            return Ok(false);
+        }
+        if way == ReminderWay::Pushed && !state.push.queue(recipient, n) {
+            // The queue is full: not told after all; the next scan tries again.
+            state
+                .store
+                .unclaim_ending_reminder(placement, &recipient)
+                .await?;
+            return Ok(false);
+        }
+        Ok::<_, crate::Error>(way != ReminderWay::TurnedOff)
     };
-    logged("fin de stage", result.await)
+    match result.await {
+        Ok(told) => told,
+        Err(e) => {
+            tracing::warn!(error = %e, "notifications : fin de stage non transmis");
+            false
+        }
+    }
 }
 
-/// The events of `d` still worth sending: kinds the tutor still wants, and no
-/// end-of-placement line for a review filled meanwhile.
+/// The events of `d` still worth sending: kinds the tutor still wants, no
+/// end-of-placement line for a review filled meanwhile, and nothing about a placement
+/// whose tutor was changed meanwhile (its pages are a 404 for the former tutor; the
+/// new one sees it in their space).
 fn still_wanted(state: &State, d: &Digest) -> crate::Result<Vec<DigestEvent>> {
     let tutor = Subject::Tutor(d.tutor);
     let settings = state.store.notification_settings(&tutor)?;
+    let still_tutor = |p: crate::domain::PlacementId| -> crate::Result<bool> {
+        Ok(state
+            .store
+            .placement(p)?
+            .is_some_and(|p| p.tutor == d.tutor))
+    };
     let mut out = Vec::new();
     for e in &d.events {
         let keep = match e {
-            DigestEvent::Review(_) => settings.wants(NotificationKind::ToReview),
+            DigestEvent::Review(i) => {
+                settings.wants(NotificationKind::ToReview) && still_tutor(i.placement)?
+            }
+            DigestEvent::Note {
+                placement: Some(p), ..
+            } if !still_tutor(*p)? => false,
             DigestEvent::Note {
                 kind, placement, ..
             } => {

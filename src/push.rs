@@ -12,12 +12,26 @@
 //! | 404 Not Found, 410 Gone | deletes the subscription (the device unsubscribed) |
 //! | 413, 429, 5xx, network error | logs, and tries again after each of [`PushConfig::retry_delays`], or after the answer's `Retry-After` (at most [`MAX_RETRY_AFTER`]) |
 //! | other 4xx (400, 401, 403…) | logs and gives up (a retry would get the same answer) |
+//! | no connection: the host name resolves to internal addresses only | logs and gives up (see below) |
 //!
 //! Logs name the subscription id and the push service's host only: never the rest of
 //! the endpoint (it is a capability), the keys or the payload.
 //!
-//! A delivery waiting to retry gives its slot back (one of [`PushConfig::concurrency`]),
-//! so a push service asking to wait does not hold up the others. At shutdown,
+//! The task that takes messages off the queue never waits for a delivery: each
+//! delivery to a device is its own task, which first takes one of the person's slots
+//! ([`PushConfig::per_person`]) and then one of the global slots
+//! ([`PushConfig::concurrency`]). So a person whose push services accept the
+//! connection and never answer holds at most their own slots (each POST is cut after
+//! [`PushConfig::timeout`]), and everyone else's messages go on. A delivery waiting to
+//! retry gives both slots back, so a push service asking to wait does not hold up the
+//! others either. Before each retry the subscription is read again: removed meanwhile
+//! (« Retirer », sign-out) or replaced, the message is not sent.
+//!
+//! The client connects to public addresses only: a host name is resolved by Livret
+//! and its internal addresses dropped ([`reachable_addrs`]); a name that designates
+//! only the school's network or the machine itself is refused (logged, not retried).
+//! No proxy from the environment is used (a proxy would resolve names itself). At
+//! shutdown,
 //! [`Push::shutdown`] waits a few seconds for the queue to drain and logs how many
 //! messages were left unsent (the grouped "à relire" counts are in the store and go
 //! after the restart; see [`crate::notify`]).
@@ -25,12 +39,20 @@
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::Subject;
-use crate::domain::push::{Notification, PushSubscription, Urgency, VapidKeys, valid_tag};
+use crate::domain::push::{
+    Notification, PushSubscription, Urgency, VapidKeys, normalized_host, reachable_addrs,
+    trial_instance, valid_tag,
+};
 use crate::store::Store;
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+
+/// One test notification per person per this period: 1 minute (the « Envoyer une
+/// notification d'essai » button).
+pub const TEST_EVERY: jiff::SignedDuration = jiff::SignedDuration::from_mins(1);
 
 /// How long a VAPID JWT is valid: 12 hours (RFC 8292 §2: at most 24 hours).
 pub const JWT_VALIDITY: jiff::SignedDuration = jiff::SignedDuration::from_hours(12);
@@ -67,10 +89,23 @@ pub struct PushConfig {
     /// Waits before each retry after a 413, 429, 5xx or network error: with
     /// `[1 s, 4 s, 16 s]` a message is tried at most 4 times over about 21 s.
     pub retry_delays: Vec<Duration>,
-    /// Time limit of one POST to a push service.
+    /// Time limit of one POST to a push service, connection included.
     pub timeout: Duration,
-    /// Deliveries in flight at once.
+    /// Time limit of the TCP (and TLS) connection to a push service.
+    pub connect_timeout: Duration,
+    /// Deliveries in flight at once, for everyone.
     pub concurrency: usize,
+    /// Deliveries in flight at once to one person's devices (at most
+    /// `concurrency`): one person's silent push services cannot take every slot.
+    pub per_person: usize,
+    /// Deliveries started and not finished (waiting for a slot, posting, or waiting
+    /// to retry) beyond which a new one is dropped with a warning: bounds the memory
+    /// when push services stall.
+    pub max_pending: usize,
+    /// True on a trial instance (public URL `http://localhost…`, see
+    /// [`trial_instance`]): the name `localhost` may then resolve to loopback, for a
+    /// push service on this machine. Never on a real install.
+    pub loopback_allowed: bool,
     /// The VAPID `sub` claim: a contact URI (`mailto:` or `https:`) for the push
     /// service's operator (RFC 8292 §2.1).
     pub contact: String,
@@ -78,8 +113,9 @@ pub struct PushConfig {
 
 impl PushConfig {
     /// The production settings: 256 queued messages, retries after 1 s, 4 s and 16 s,
-    /// 30 s per POST, 8 deliveries at once; the contact is the sender's address
-    /// (`LIVRET_MAIL_FROM`) when set, otherwise the public URL.
+    /// 10 s per POST (5 s to connect), 32 deliveries at once and 4 per person, 2048
+    /// pending at most; loopback reachable only on a trial instance; the contact is the
+    /// sender's address (`LIVRET_MAIL_FROM`) when set, otherwise the public URL.
     pub fn from_config(config: &Config) -> PushConfig {
         let contact = config
             .mail_from
@@ -98,8 +134,12 @@ impl PushConfig {
                 Duration::from_secs(4),
                 Duration::from_secs(16),
             ],
-            timeout: Duration::from_secs(30),
-            concurrency: 8,
+            timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(5),
+            concurrency: 32,
+            per_person: 4,
+            max_pending: 2048,
+            loopback_allowed: trial_instance(&config.public_url),
             contact,
         }
     }
@@ -115,8 +155,12 @@ pub enum Outcome {
     },
     /// The push service answered 404 or 410: the subscription was deleted.
     Gone,
-    /// Given up: a 4xx other than 404/410/413/429, retries used up, or the message
-    /// could not be built (no VAPID key, invalid keys). Logged.
+    /// The subscription was removed (or replaced by another one for the same
+    /// endpoint) while the message waited to be tried again: not sent.
+    Removed,
+    /// Given up: a 4xx other than 404/410/413/429, retries used up, a host name that
+    /// designates the internal network only, or the message could not be built (no
+    /// VAPID key, invalid keys). Logged.
     Failed,
 }
 
@@ -132,6 +176,8 @@ struct Job {
 pub struct Push {
     queue: mpsc::Sender<Job>,
     sender: Arc<Sender>,
+    /// Each person's last test notification (see [`Push::allow_test`]).
+    tests: Arc<Mutex<HashMap<Subject, jiff::Timestamp>>>,
 }
 
 struct Sender {
@@ -141,29 +187,78 @@ struct Sender {
     client: reqwest::Client,
     /// Deliveries to one device started and not finished (retries included).
     in_flight: AtomicUsize,
+    /// The global delivery slots ([`PushConfig::concurrency`]).
+    global: Arc<Semaphore>,
+    /// Each person's delivery slots ([`PushConfig::per_person`]), while they have
+    /// deliveries in flight.
+    people: Mutex<HashMap<Subject, Arc<Semaphore>>>,
 }
 
-/// A delivery slot: given back while a delivery waits to retry.
+/// A delivery's slots, the person's and a global one: given back while the delivery
+/// waits to retry.
 struct Slot {
-    limit: Arc<Semaphore>,
-    permit: Option<OwnedSemaphorePermit>,
+    person: Arc<Semaphore>,
+    global: Arc<Semaphore>,
+    permits: Option<(OwnedSemaphorePermit, OwnedSemaphorePermit)>,
 }
 
 impl Slot {
     fn release(&mut self) {
-        self.permit = None;
+        self.permits = None;
     }
 
-    /// Takes a slot again; false when the sender is closing.
+    /// Takes the person's slot, then a global one (so a delivery waiting for its
+    /// person's slot holds no global one); false when the sender is closing.
     async fn acquire(&mut self) -> bool {
-        match self.limit.clone().acquire_owned().await {
-            Ok(p) => {
-                self.permit = Some(p);
-                true
-            }
-            Err(_) => false,
-        }
+        let Ok(person) = self.person.clone().acquire_owned().await else {
+            return false;
+        };
+        let Ok(global) = self.global.clone().acquire_owned().await else {
+            return false;
+        };
+        self.permits = Some((person, global));
+        true
     }
+}
+
+/// The resolver of the push client: the system's (`getaddrinfo`, through tokio),
+/// keeping only the addresses [`reachable_addrs`] allows. IP-literal endpoints do not
+/// come here (they were checked when the subscription was stored).
+struct PublicResolver {
+    loopback_allowed: bool,
+}
+
+/// A host name that resolves to internal addresses only.
+#[derive(Debug, thiserror::Error)]
+#[error("le nom désigne seulement des adresses du réseau interne")]
+struct InternalAddress;
+
+impl reqwest::dns::Resolve for PublicResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_string();
+        // Loopback only for the name of this machine, and only on a trial instance.
+        let loopback = self.loopback_allowed && normalized_host(&host) == "localhost";
+        Box::pin(async move {
+            let found = tokio::net::lookup_host((host.as_str(), 0)).await?;
+            let kept = reachable_addrs(found, loopback);
+            if kept.is_empty() {
+                return Err(Box::new(InternalAddress) as Box<dyn std::error::Error + Send + Sync>);
+            }
+            Ok(Box::new(kept.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// True when `e` comes from [`PublicResolver`] refusing a name.
+fn internal_address(e: &reqwest::Error) -> bool {
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if s.downcast_ref::<InternalAddress>().is_some() {
+            return true;
+        }
+        source = s.source();
+    }
+    false
 }
 
 /// Makes a fresh VAPID key pair (P-256, RFC 8292 §3.2) at `now`.
@@ -243,20 +338,28 @@ impl Push {
     pub fn start(store: Store, clock: Clock, config: PushConfig) -> crate::Result<Push> {
         let client = reqwest::Client::builder()
             .timeout(config.timeout)
+            .connect_timeout(config.connect_timeout)
+            .no_proxy()
+            .dns_resolver(PublicResolver {
+                loopback_allowed: config.loopback_allowed,
+            })
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("livret/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| crate::Error::Startup(format!("client HTTP des notifications : {e}")))?;
         let (queue, mut jobs) = mpsc::channel::<Job>(config.queue_capacity.max(1));
-        let limit = Arc::new(Semaphore::new(config.concurrency.max(1)));
         let sender = Arc::new(Sender {
             store,
             clock,
+            global: Arc::new(Semaphore::new(config.concurrency.max(1))),
+            people: Mutex::new(HashMap::new()),
             config,
             client,
             in_flight: AtomicUsize::new(0),
         });
         let worker = sender.clone();
+        // Takes the jobs off the queue and starts one task per device, never waiting
+        // for a delivery (each task waits for its own slots).
         tokio::spawn(async move {
             while let Some(job) = jobs.recv().await {
                 let devices = match worker.store.push_subscriptions_of(&job.subject) {
@@ -267,24 +370,51 @@ impl Push {
                     }
                 };
                 for device in devices {
-                    let Ok(permit) = limit.clone().acquire_owned().await else {
-                        return;
-                    };
-                    let mut slot = Slot {
-                        limit: limit.clone(),
-                        permit: Some(permit),
-                    };
-                    let worker = worker.clone();
-                    let notification = job.notification.clone();
-                    worker.in_flight.fetch_add(1, Ordering::SeqCst);
-                    tokio::spawn(async move {
-                        worker.send(&device, &notification, Some(&mut slot)).await;
-                        worker.in_flight.fetch_sub(1, Ordering::SeqCst);
-                    });
+                    worker.spawn_delivery(device, job.notification.clone());
                 }
             }
         });
-        Ok(Push { queue, sender })
+        Ok(Push {
+            queue,
+            sender,
+            tests: Arc::new(Mutex::new(HashMap::new())),
+        })
+    }
+
+    /// The rate limit of the test notification: `Ok` (and `now` recorded) when
+    /// `subject`'s last test was [`TEST_EVERY`] ago or more, or never, or when one of
+    /// their devices was subscribed since (`newest_device`, the latest
+    /// [`PushSubscription::created_at`]: a device just added or renewed can be tried
+    /// at once); otherwise the wait left, in whole seconds (at least 1). In memory: a
+    /// restart forgets it.
+    ///
+    /// # Errors
+    /// The seconds to wait before the next test is accepted.
+    pub fn allow_test(
+        &self,
+        subject: Subject,
+        now: jiff::Timestamp,
+        newest_device: Option<jiff::Timestamp>,
+    ) -> Result<(), u64> {
+        let mut tests = self
+            .tests
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let recent = |at: &jiff::Timestamp| now.duration_since(*at) < TEST_EVERY;
+        if tests.len() > 1000 {
+            tests.retain(|_, at| recent(at));
+        }
+        let new_device = |last: &jiff::Timestamp| newest_device.is_some_and(|d| d > *last);
+        if let Some(last) = tests
+            .get(&subject)
+            .filter(|at| recent(at) && !new_device(at))
+        {
+            let left = TEST_EVERY - now.duration_since(*last);
+            let secs = left.as_secs() + i64::from(left.subsec_nanos() > 0);
+            return Err(u64::try_from(secs).unwrap_or(1).max(1));
+        }
+        tests.insert(subject, now);
+        Ok(())
     }
 
     /// Queues `notification` for every device of `subject`, without waiting. Returns
@@ -345,6 +475,58 @@ impl Push {
 }
 
 impl Sender {
+    /// The slots of `subject`'s deliveries (made when they have none in flight).
+    fn person_limit(&self, subject: &Subject) -> Arc<Semaphore> {
+        let mut people = self
+            .people
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        people
+            .entry(*subject)
+            .or_insert_with(|| Arc::new(Semaphore::new(self.config.per_person.max(1))))
+            .clone()
+    }
+
+    /// Forgets `subject`'s slots once no delivery of theirs holds them.
+    fn forget_person(&self, subject: &Subject) {
+        let mut people = self
+            .people
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if people
+            .get(subject)
+            .is_some_and(|limit| Arc::strong_count(limit) == 1)
+        {
+            people.remove(subject);
+        }
+    }
+
+    /// Starts the delivery of `notification` to `device` in its own task, unless
+    /// [`PushConfig::max_pending`] deliveries are already pending (then it is dropped
+    /// with a warning).
+    fn spawn_delivery(self: &Arc<Self>, device: PushSubscription, notification: Notification) {
+        if self.in_flight.load(Ordering::SeqCst) >= self.config.max_pending {
+            tracing::warn!(subscription = %device.id, tag = %notification.tag, "notifications : trop d'envois en attente, message abandonné");
+            return;
+        }
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        let worker = self.clone();
+        tokio::spawn(async move {
+            let subject = device.subject;
+            let mut slot = Slot {
+                person: worker.person_limit(&subject),
+                global: worker.global.clone(),
+                permits: None,
+            };
+            if slot.acquire().await {
+                worker.send(&device, &notification, Some(&mut slot)).await;
+            }
+            drop(slot);
+            worker.forget_person(&subject);
+            worker.in_flight.fetch_sub(1, Ordering::SeqCst);
+        });
+    }
+
     async fn send(
         &self,
         subscription: &PushSubscription,
@@ -353,10 +535,12 @@ impl Sender {
     ) -> Outcome {
         let host = host_of(&subscription.endpoint);
         let id = subscription.id;
+        let mut current = subscription.clone();
         let mut delays = self.config.retry_delays.iter();
         let mut attempts = 0;
         loop {
             attempts += 1;
+            let subscription = &current;
             let (reason, asked) = match self.attempt(subscription, notification).await {
                 Attempt::Accepted => {
                     if let Err(e) = self
@@ -398,6 +582,20 @@ impl Sender {
                         && !slot.acquire().await
                     {
                         return Outcome::Failed;
+                    }
+                    // Removed meanwhile (« Retirer », sign-out) or replaced (another
+                    // person subscribed this device): the message is not for it any
+                    // more. Still there, maybe with refreshed keys: those are used.
+                    match self.store.push_subscription(&subscription.endpoint) {
+                        Ok(Some(now)) if now.id == id => current = now,
+                        Ok(_) => {
+                            tracing::info!(subscription = %id, %host, attempts, "notifications : abonnement retiré avant le nouvel essai, message abandonné");
+                            return Outcome::Removed;
+                        }
+                        Err(e) => {
+                            tracing::warn!(subscription = %id, error = %e, "notifications : abonnement illisible, message abandonné");
+                            return Outcome::Failed;
+                        }
                     }
                 }
                 None => {
@@ -457,6 +655,10 @@ impl Sender {
                 }
             }
             // The error's text may hold the URL: say only what kind of failure it was.
+            // A name of the internal network: the same answer next time, no retry.
+            Err(e) if internal_address(&e) => {
+                Attempt::Refused("adresse du réseau interne refusée".into())
+            }
             Err(e) if e.is_timeout() => Attempt::Retry("délai dépassé".into(), None),
             Err(e) if e.is_connect() => Attempt::Retry("connexion impossible".into(), None),
             Err(_) => Attempt::Retry("erreur réseau".into(), None),

@@ -660,12 +660,41 @@ pub fn digest_subject(events: &[DigestEvent]) -> String {
     }
 }
 
-/// Marker: the end-of-placement reminder of a placement went (once per placement).
+/// Marker of the first version: the end-of-placement reminder of a placement went to
+/// both its tutor and its referent. Still honoured (such a placement is not reminded
+/// again); new reminders leave one [`EndingTold`] per recipient.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EndingReminded {
     /// The placement.
     pub placement: PlacementId,
     /// When the reminder went.
+    pub at: Timestamp,
+}
+
+/// How one recipient was told of a placement's coming end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReminderWay {
+    /// Queued for their devices.
+    Pushed,
+    /// Put in their daily e-mail digest (a tutor without devices).
+    Digest,
+    /// They turned the kind off: nothing sent, and nothing to try again.
+    TurnedOff,
+}
+
+/// Marker: the end-of-placement reminder reached one recipient (the tutor or the
+/// referent), once per placement and recipient. A recipient with no device and no
+/// digest has no marker, and is tried again at the next scans until the placement's
+/// last day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndingTold {
+    /// The placement.
+    pub placement: PlacementId,
+    /// The tutor or the referent.
+    pub recipient: Subject,
+    /// How they were told.
+    pub way: ReminderWay,
+    /// When.
     pub at: Timestamp,
 }
 

@@ -13,6 +13,12 @@ use serde::{Deserialize, Serialize};
 /// Longest endpoint URL accepted (push services use a few hundred characters).
 pub const MAX_ENDPOINT_CHARS: usize = 2048;
 
+/// Devices one person may have subscribed at once: 10 (a phone, a tablet, a few
+/// computers). Each message to a person is one POST per device: the cap keeps one
+/// person from making Livret post hundreds of times per event. Re-subscribing a device
+/// already counted (same endpoint) is always accepted.
+pub const MAX_DEVICES_PER_PERSON: usize = 10;
+
 /// Largest JSON payload sent, in bytes, before encryption. RFC 8030 §7.2 lets a push
 /// service refuse more than 4096 bytes of encrypted body; RFC 8291's aes128gcm adds a
 /// 86-byte header and a 17-byte tag and padding, and `web-push` refuses more than
@@ -152,12 +158,14 @@ fn decode_b64url(s: &str) -> Option<Vec<u8>> {
     URL_SAFE_NO_PAD.decode(s).ok()
 }
 
-/// True for an IP address the server must never post to over `https`: private
-/// (10/8, 172.16/12, 192.168/16), shared (100.64/10, RFC 6598), loopback (127/8, ::1),
-/// link-local (169.254/16, fe80::/10), unique-local (fc00::/7), unspecified
-/// (0.0.0.0/8, ::) and broadcast; an IPv4-mapped or IPv4-compatible IPv6 address is
-/// judged by its IPv4 address.
-fn internal_ip(ip: std::net::IpAddr) -> bool {
+/// True for an IP address the server must never post to (except, on a trial instance,
+/// loopback: see [`reachable_addrs`]): private (10/8, 172.16/12, 192.168/16), shared
+/// (100.64/10, RFC 6598), loopback (127/8, ::1), link-local (169.254/16, fe80::/10),
+/// unique-local (fc00::/7), unspecified (0.0.0.0/8, ::) and broadcast; an IPv4-mapped
+/// or IPv4-compatible IPv6 address is judged by its IPv4 address. Used both on the
+/// endpoint's IP literal ([`check_endpoint`]) and on the addresses a host name
+/// resolves to when the sender connects (`crate::push`).
+pub fn internal_ip(ip: std::net::IpAddr) -> bool {
     use std::net::IpAddr;
     match ip {
         IpAddr::V4(v4) => {
@@ -182,15 +190,64 @@ fn internal_ip(ip: std::net::IpAddr) -> bool {
     }
 }
 
+/// The addresses among `addrs` (what a push service's host name resolved to) that the
+/// sender may connect to: the public ones; with `loopback_allowed` (a trial instance
+/// served on `http://localhost`, see [`trial_instance`]) loopback ones too, and only
+/// those of the other internal ranges stay refused. Empty when the name designates
+/// only the school's network or the machine itself: the delivery is then refused
+/// (SSRF defence at connect time: a name like `127.0.0.1.nip.io` or `intranet` passes
+/// [`check_endpoint`], which does not resolve names).
+pub fn reachable_addrs(
+    addrs: impl IntoIterator<Item = std::net::SocketAddr>,
+    loopback_allowed: bool,
+) -> Vec<std::net::SocketAddr> {
+    addrs
+        .into_iter()
+        .filter(|a| {
+            let ip = a.ip();
+            let loopback = match ip {
+                std::net::IpAddr::V4(v4) => v4.is_loopback(),
+                std::net::IpAddr::V6(v6) => {
+                    v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+                }
+            };
+            !internal_ip(ip) || (loopback_allowed && loopback)
+        })
+        .collect()
+}
+
+/// A host name as compared with the reserved names: lower case, without the trailing
+/// dot of a fully-qualified name (`LOCALHOST.` and `localhost` are the same host).
+pub fn normalized_host(host: &str) -> String {
+    host.trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// True for a host name that designates this machine or a private network, whatever
+/// it resolves to: `localhost` and `*.localhost` (RFC 6761 §6.3), `*.local` (mDNS,
+/// RFC 6762), `*.home.arpa` (RFC 8375), `*.internal` (reserved for private use), and
+/// a name without a dot (`intranet`: completed by the machine's search domains).
+/// `host` is [`normalized_host`]'s form.
+fn internal_name(host: &str) -> bool {
+    let under = |zone: &str| host == zone || host.ends_with(&format!(".{zone}"));
+    !host.contains('.')
+        || under("localhost")
+        || under("local")
+        || under("home.arpa")
+        || under("internal")
+}
+
 /// Checks an endpoint: `https://` with a host, or `http://` to 127.0.0.1, `[::1]` or
 /// localhost (a push service on loopback, for tests), at most
 /// [`MAX_ENDPOINT_CHARS`] characters, no user name or password.
 ///
 /// The server posts to this address, so an `https` endpoint whose host is an IP
-/// literal in an internal range (private, loopback, link-local, unique-local,
-/// unspecified: see `internal_ip`) is refused, lest a forged subscription make
-/// Livret reach into the school's network (SSRF). Real push services are named by
-/// host names; names are not resolved here (the domain is pure).
+/// literal in an internal range (see [`internal_ip`]) or a name reserved for this
+/// machine or a private network (`localhost`, `*.localhost`, `*.local`,
+/// `*.home.arpa`, `*.internal`, a name without a dot), compared lower-case and
+/// without a trailing dot (`LOCALHOST.`), is refused, lest a forged subscription make
+/// Livret reach into the school's network (SSRF). Other names are not resolved here
+/// (the domain is pure): the sender refuses at connect time a name that resolves to
+/// internal addresses only ([`reachable_addrs`]).
 ///
 /// # Errors
 /// A French message saying what is wrong.
@@ -210,17 +267,16 @@ pub fn check_endpoint(endpoint: &str) -> Result<String, String> {
             "l'adresse du service de notification ne doit pas contenir d'identifiants".into(),
         );
     }
-    let loopback = matches!(
-        url.host(),
-        Some(url::Host::Domain("localhost"))
-            | Some(url::Host::Ipv4(std::net::Ipv4Addr::LOCALHOST))
-            | Some(url::Host::Ipv6(std::net::Ipv6Addr::LOCALHOST))
-    );
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => normalized_host(d) == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip == std::net::Ipv4Addr::LOCALHOST,
+        Some(url::Host::Ipv6(ip)) => ip == std::net::Ipv6Addr::LOCALHOST,
+        None => false,
+    };
     let internal = match url.host() {
         Some(url::Host::Ipv4(ip)) => internal_ip(ip.into()),
         Some(url::Host::Ipv6(ip)) => internal_ip(ip.into()),
-        // `localhost` and its subdomains are the machine itself (RFC 6761 §6.3).
-        Some(url::Host::Domain(d)) => d == "localhost" || d.ends_with(".localhost"),
+        Some(url::Host::Domain(d)) => internal_name(&normalized_host(d)),
         None => false,
     };
     match url.scheme() {
@@ -231,6 +287,22 @@ pub fn check_endpoint(endpoint: &str) -> Result<String, String> {
         "http" if loopback => Ok(endpoint.to_string()),
         _ => Err("l'adresse du service de notification doit commencer par https://".into()),
     }
+}
+
+/// True when Livret is served on plain `http` to this machine (`http://localhost…`,
+/// `http://127.0.0.1…`, `http://[::1]…`): a trial or test instance, the only kind that
+/// accepts a push service on loopback (see [`is_loopback_http`]) and lets the sender
+/// connect to loopback addresses ([`reachable_addrs`]).
+pub fn trial_instance(public_url: &str) -> bool {
+    url::Url::parse(public_url).is_ok_and(|u| {
+        u.scheme() == "http"
+            && match u.host() {
+                Some(url::Host::Domain(d)) => normalized_host(d) == "localhost",
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                None => false,
+            }
+    })
 }
 
 /// True for an endpoint on plain `http` (only loopback passes [`check_endpoint`]):
@@ -244,8 +316,10 @@ pub fn is_loopback_http(endpoint: &str) -> bool {
 
 /// Checks a subscription as the browser's `PushSubscription.toJSON()` gives it:
 /// endpoint (see [`check_endpoint`]), `keys.p256dh` a base64url 65-byte uncompressed
-/// P-256 point (first byte 0x04), `keys.auth` base64url of 16 bytes. The keys are
-/// returned re-encoded without padding.
+/// SEC1 point (first byte 0x04) that lies on the P-256 curve (RFC 8291 §3.1: the
+/// server derives the encryption key from it; 65 bytes off the curve would make every
+/// message fail), `keys.auth` base64url of 16 bytes. The keys are returned re-encoded
+/// without padding.
 ///
 /// # Errors
 /// A French message saying what is wrong (one at a time).
@@ -256,6 +330,11 @@ pub fn validate_subscription(json: &SubscriptionJson) -> Result<ValidSubscriptio
         .ok_or_else(|| {
             "la clé publique de l'abonnement (p256dh) est invalide : il faut une clé P-256 de 65 octets en base64url".to_string()
         })?;
+    if p256::PublicKey::from_sec1_bytes(&p256dh).is_err() {
+        return Err(
+            "la clé publique de l'abonnement (p256dh) est invalide : ce n'est pas un point de la courbe P-256".into(),
+        );
+    }
     let auth = decode_b64url(&json.keys.auth)
         .filter(|k| k.len() == 16)
         .ok_or_else(|| {
@@ -472,10 +551,18 @@ mod tests {
         )
     }
 
+    /// The generator of P-256, uncompressed: a valid point.
+    const G: &str = "046B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C2964FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5";
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
     fn key65() -> String {
-        let mut k = vec![4u8];
-        k.extend([7u8; 64]);
-        URL_SAFE_NO_PAD.encode(k)
+        URL_SAFE_NO_PAD.encode(hex(G))
     }
 
     #[test]
@@ -515,6 +602,26 @@ mod tests {
             assert!(e.starts_with("l"), "{e}");
         }
         assert!(parse_subscription("{}").is_err());
+        // 65 bytes starting with 0x04 but not a point of the curve: every send would
+        // fail, so it is refused with its own message.
+        let mut off_curve = vec![4u8];
+        off_curve.extend([7u8; 64]);
+        let e = parse_subscription(&json(
+            "https://push.example/x",
+            &URL_SAFE_NO_PAD.encode(&off_curve),
+            &auth,
+        ))
+        .unwrap_err();
+        assert!(e.contains("pas un point de la courbe P-256"), "{e}");
+        let mut g = hex(G);
+        g[64] ^= 1;
+        let e = parse_subscription(&json(
+            "https://push.example/x",
+            &URL_SAFE_NO_PAD.encode(&g),
+            &auth,
+        ))
+        .unwrap_err();
+        assert!(e.contains("courbe"), "{e}");
         let long = format!("https://push.example/{}", "a".repeat(MAX_ENDPOINT_CHARS));
         assert!(parse_subscription(&json(&long, &key65(), &auth)).is_err());
     }
@@ -546,6 +653,18 @@ mod tests {
             "https://012.0.0.1/push",
             "https://localhost/push",
             "https://push.localhost:8443/push",
+            // Upper case and the trailing dot of a fully-qualified name: the same hosts.
+            "https://localhost.:8443/x",
+            "https://LOCALHOST./x",
+            "https://LocalHost/x",
+            "https://foo.localhost./x",
+            "https://127.0.0.1./x",
+            // Names of this machine's networks, whatever they resolve to.
+            "https://intranet/x",
+            "https://intranet./x",
+            "https://imprimante.local/x",
+            "https://box.home.arpa/x",
+            "https://push.corp.internal/x",
         ] {
             let e = parse_subscription(&json(endpoint, &key65(), &auth)).expect_err(endpoint);
             assert!(e.contains("réseau interne"), "{endpoint}: {e}");
@@ -561,7 +680,10 @@ mod tests {
             "https://web.push.apple.com/QGx",
             "http://127.0.0.1:8080/push/x",
             "http://localhost:9/p",
+            "http://localhost.:9/p",
             "http://[::1]:9/p",
+            "https://localhost.example.org/push",
+            "https://local.example.org/push",
         ] {
             assert!(
                 parse_subscription(&json(endpoint, &key65(), &auth)).is_ok(),
@@ -572,6 +694,58 @@ mod tests {
         for endpoint in ["http://10.0.0.1/push", "http://192.168.0.1/push"] {
             let e = parse_subscription(&json(endpoint, &key65(), &auth)).unwrap_err();
             assert!(e.contains("https://"), "{endpoint}: {e}");
+        }
+    }
+
+    #[test]
+    fn the_resolver_keeps_only_public_addresses() {
+        use std::net::SocketAddr;
+        let addrs: Vec<SocketAddr> = [
+            "127.0.0.1:443",
+            "[::1]:443",
+            "[::ffff:127.0.0.1]:443",
+            "10.1.2.3:443",
+            "192.168.0.4:443",
+            "169.254.169.254:80",
+            "[fd00::1]:443",
+            "[fe80::1]:443",
+            "0.0.0.0:443",
+            "142.250.74.10:443",
+            "[2a00:1450:4007:80c::200a]:443",
+        ]
+        .iter()
+        .map(|a| a.parse().unwrap())
+        .collect();
+        let public: Vec<SocketAddr> = ["142.250.74.10:443", "[2a00:1450:4007:80c::200a]:443"]
+            .iter()
+            .map(|a| a.parse().unwrap())
+            .collect();
+        assert_eq!(reachable_addrs(addrs.clone(), false), public);
+        // Only internal addresses: nothing to connect to.
+        assert!(reachable_addrs(addrs[..9].to_vec(), false).is_empty());
+        // A trial instance reaches loopback, never the rest of the network.
+        let trial = reachable_addrs(addrs.clone(), true);
+        assert_eq!(&trial[..3], &addrs[..3]);
+        assert_eq!(&trial[3..], &public[..]);
+    }
+
+    #[test]
+    fn only_a_local_http_instance_is_a_trial_instance() {
+        for url in [
+            "http://localhost:8080",
+            "http://LOCALHOST.:8080",
+            "http://127.0.0.1:18000",
+            "http://[::1]:80",
+        ] {
+            assert!(trial_instance(url), "{url}");
+        }
+        for url in [
+            "https://livret.lycee.fr",
+            "https://localhost:8443",
+            "http://livret.lycee.fr",
+            "http://192.168.1.10:8080",
+        ] {
+            assert!(!trial_instance(url), "{url}");
         }
     }
 

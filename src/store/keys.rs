@@ -32,7 +32,8 @@
 //! | `notify-review/` | tutor id | the tutor's "à relire" queue: waiting items, last push, grouped push due |
 //! | `notify-due/` | due time (8 bytes, oldest first), tutor id | empty (grouped pushes by due time) |
 //! | `notify-digest/` | tutor id | events for the tutor's next daily e-mail digest |
-//! | `notify-ending/` | placement id | marker: the end-of-placement reminder went |
+//! | `notify-ending/` | placement id | marker: the end-of-placement reminder went (first version, both recipients) |
+//! | `notify-ending-to/` | placement id, subject (17 bytes) | marker: the end-of-placement reminder reached this recipient (pushed, in the digest, or kind turned off) |
 //! | `notify-digest-day` | (nothing more) | the day the last daily digests went |
 //! | `passkey/` | subject (17 bytes), passkey id | a registered passkey |
 //! | `passkey-cred/` | SHA-256 of the WebAuthn credential id | key of the passkey under `passkey/` |
@@ -123,6 +124,9 @@ pub const NOTIFY_DUE: &[u8] = b"notify-due/";
 pub const NOTIFY_DIGEST: &[u8] = b"notify-digest/";
 /// Prefix of the end-of-placement reminder markers, by placement id.
 pub const NOTIFY_ENDING: &[u8] = b"notify-ending/";
+/// Prefix of the end-of-placement reminder markers per recipient: placement id, then
+/// subject.
+pub const NOTIFY_ENDING_TO: &[u8] = b"notify-ending-to/";
 /// Key of the day the last daily digests went.
 pub const NOTIFY_DIGEST_DAY: &[u8] = b"notify-digest-day";
 /// Prefix of passkeys, by subject then passkey id.

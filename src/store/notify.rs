@@ -44,11 +44,13 @@ impl Store {
 
 // ---------------------------------------------------------------------------------
 // The triggers' state (issue 6): each tutor's "à relire" queue and its due index, the
-// tutors' daily digests, the end-of-placement markers and the last digest day.
+// tutors' daily digests, the end-of-placement markers (per recipient) and the last
+// digest day.
 // ---------------------------------------------------------------------------------
 
 use crate::domain::notify::{
-    Digest, DigestDay, DigestEvent, EndingReminded, Grouped, ReviewItem, ReviewQueue, Seen,
+    Digest, DigestDay, DigestEvent, EndingReminded, EndingTold, Grouped, ReviewItem, ReviewQueue,
+    Seen,
 };
 use crate::domain::{PlacementId, TutorId};
 use jiff::Timestamp;
@@ -63,6 +65,10 @@ impl Record for Digest {
 
 impl Record for EndingReminded {
     const KIND: &'static str = "ending-reminded";
+}
+
+impl Record for EndingTold {
+    const KIND: &'static str = "ending-told";
 }
 
 impl Record for DigestDay {
@@ -85,6 +91,14 @@ fn due_key(at: Timestamp, tutor: TutorId) -> Vec<u8> {
 
 fn digest_key(tutor: TutorId) -> Vec<u8> {
     keys::key(&[keys::NOTIFY_DIGEST, tutor.as_bytes()])
+}
+
+fn ending_to_key(placement: PlacementId, recipient: &Subject) -> Vec<u8> {
+    keys::key(&[
+        keys::NOTIFY_ENDING_TO,
+        placement.as_bytes(),
+        &keys::subject(recipient),
+    ])
 }
 
 /// Writes `q` and keeps the due index in step with its `due` (was `old_due`).
@@ -290,22 +304,67 @@ impl Store {
         .await
     }
 
-    /// Records that the end-of-placement reminder of `placement` goes now, unless it
-    /// went before: true when this caller is to send it (once per placement).
+    /// True when the end-of-placement reminder of `placement` reached `recipient`
+    /// (an [`EndingTold`] marker is there).
     ///
     /// # Errors
     /// sled failure.
-    pub async fn claim_ending_reminder(
-        &self,
-        placement: PlacementId,
-        now: Timestamp,
-    ) -> Result<bool> {
-        let key = keys::key(&[keys::NOTIFY_ENDING, placement.as_bytes()]);
-        self.insert_new(key, &EndingReminded { placement, at: now })
-            .await
+    pub fn ending_told(&self, placement: PlacementId, recipient: &Subject) -> Result<bool> {
+        Ok(self
+            .data
+            .get(ending_to_key(placement, recipient))?
+            .is_some())
     }
 
-    /// True when the end-of-placement reminder of `placement` went.
+    /// Records that the end-of-placement reminder of `told.placement` reaches
+    /// `told.recipient` now, unless it did before, in one transaction with its effect:
+    /// with `digest`, the line is added to that tutor's daily digest in the same
+    /// transaction. True when this caller is to tell them (so two scans never tell
+    /// twice); false, and nothing written, when the marker was there.
+    ///
+    /// # Errors
+    /// sled failure or unreadable record.
+    pub async fn claim_ending_reminder(
+        &self,
+        told: &EndingTold,
+        digest: Option<(TutorId, &DigestEvent)>,
+    ) -> Result<bool> {
+        let key = ending_to_key(told.placement, &told.recipient);
+        self.write(|tx| {
+            if tx.get_raw(&key)?.is_some() {
+                return Ok(false);
+            }
+            tx.put(&key, told)?;
+            if let Some((tutor, event)) = digest {
+                let dkey = digest_key(tutor);
+                let mut d = tx
+                    .get::<Digest>(&dkey)?
+                    .unwrap_or_else(|| Digest::new(tutor));
+                if d.add(event.clone()) {
+                    tx.put(&dkey, &d)?;
+                }
+            }
+            Ok(true)
+        })
+        .await
+    }
+
+    /// Removes the marker of `recipient` for `placement` (a push that could not be
+    /// queued after all: the next scan tries again).
+    ///
+    /// # Errors
+    /// sled failure.
+    pub async fn unclaim_ending_reminder(
+        &self,
+        placement: PlacementId,
+        recipient: &Subject,
+    ) -> Result<()> {
+        let key = ending_to_key(placement, recipient);
+        self.write(|tx| tx.remove(&key)).await
+    }
+
+    /// True when the first version's marker says the end-of-placement reminder of
+    /// `placement` went to both recipients ([`EndingReminded`]).
     ///
     /// # Errors
     /// sled failure or unreadable record.

@@ -17,7 +17,9 @@
 use super::State;
 use super::api::{ApiError, SYNC_HEADER, json};
 use super::extract::Viewer;
-use crate::domain::push::{SubscriptionJson, validate_subscription};
+use crate::domain::push::{
+    MAX_DEVICES_PER_PERSON, SubscriptionJson, trial_instance, validate_subscription,
+};
 use crate::error::Error;
 use poem::http::{StatusCode, header};
 use poem::web::Data;
@@ -140,13 +142,27 @@ pub async fn key_show(state: Data<&State>, req: &Request) -> Result<Response, Ap
     Ok(json(StatusCode::OK, &current_key(&state)?))
 }
 
-/// Body of `POST /api/notifications/abonnement`.
+/// Body of `POST /api/notifications/abonnement`. Both members are required; they are
+/// optional here only so that a missing one gets its own French message rather than
+/// "un objet JSON était attendu".
 #[derive(Debug, Deserialize)]
 pub struct SubscribeRequest {
     /// The browser's `PushSubscription.toJSON()`.
-    pub subscription: SubscriptionJson,
+    #[serde(default)]
+    pub subscription: Option<SubscriptionJson>,
     /// Id of the key the browser subscribed with (from `GET /api/notifications/cle`).
-    pub key_id: String,
+    #[serde(default)]
+    pub key_id: Option<String>,
+}
+
+/// Message of the 400 answer when `key_id` is missing or empty.
+pub const MISSING_KEY_ID_MESSAGE: &str = "Cet envoi ne dit pas avec quelle clé l'appareil s'est abonné (key_id manquant) : rechargez la page « Notifications » puis réactivez les notifications sur cet appareil.";
+
+/// Message of the 409 answer `too-many-devices` (see [`MAX_DEVICES_PER_PERSON`]).
+pub fn too_many_devices_message() -> String {
+    format!(
+        "Vous avez déjà {MAX_DEVICES_PER_PERSON} appareils abonnés aux notifications : retirez-en un sur la page « Notifications » (bouton « Retirer ») avant d'en abonner un autre."
+    )
 }
 
 #[derive(Serialize)]
@@ -164,10 +180,14 @@ struct Subscribed {
 ///
 /// # Errors
 /// 403 without `X-Livret-Sync: 1` / JSON, or cross-site; 401 without a live session;
-/// 400 for unreadable JSON; 413 beyond 8 KiB; 422 `{"error": "invalid"}` with the
-/// domain's French message for an invalid subscription (an endpoint that is not
-/// `https`, or in an internal network); 409 `{"error": "stale-key", "key": {…}}` when
-/// `key_id` is not the current key's (the client subscribes again with `key`).
+/// 400 for unreadable JSON, or without `subscription` or `key_id` (each with its own
+/// French message); 413 beyond 8 KiB; 422 `{"error": "invalid"}` with the domain's
+/// French message for an invalid subscription (an endpoint that is not `https`, or in
+/// an internal network; a key that is not a P-256 point); 409 `{"error":
+/// "stale-key", "key": {…}}` when `key_id` is not the current key's (the client
+/// subscribes again with `key`); 409 `{"error": "too-many-devices"}` when the person
+/// already has [`MAX_DEVICES_PER_PERSON`] other devices (the count is read just before
+/// the write: two devices subscribing at the very same instant may both pass).
 #[handler]
 pub async fn subscription_create(
     state: Data<&State>,
@@ -178,7 +198,22 @@ pub async fn subscription_create(
         Ok(v) => v,
         Err(answer) => return Ok(answer),
     };
-    let valid = match validate_subscription(&sent.subscription) {
+    let Some(subscription) = sent.subscription else {
+        return Ok(problem(
+            StatusCode::BAD_REQUEST,
+            "bad-request",
+            "Cet envoi ne contient pas l'abonnement du navigateur (subscription manquant) : rechargez la page « Notifications » puis réactivez les notifications sur cet appareil.",
+        ));
+    };
+    let key_id = sent.key_id.unwrap_or_default();
+    if key_id.trim().is_empty() {
+        return Ok(problem(
+            StatusCode::BAD_REQUEST,
+            "bad-request",
+            MISSING_KEY_ID_MESSAGE,
+        ));
+    }
+    let valid = match validate_subscription(&subscription) {
         Ok(v) => v,
         Err(message) => {
             let message = format!("Abonnement refusé : {message}.");
@@ -199,7 +234,7 @@ pub async fn subscription_create(
         ));
     }
     let key = current_key(&state)?;
-    if sent.key_id.trim() != key.id {
+    if key_id.trim() != key.id {
         return Ok(json(
             StatusCode::CONFLICT,
             &Problem {
@@ -211,6 +246,18 @@ pub async fn subscription_create(
     }
     let now = state.clock.now();
     let existing = state.store.push_subscription(&valid.endpoint)?;
+    let already_counted = existing
+        .as_ref()
+        .is_some_and(|s| s.subject == viewer.subject);
+    if !already_counted
+        && state.store.push_subscriptions_of(&viewer.subject)?.len() >= MAX_DEVICES_PER_PERSON
+    {
+        return Ok(problem(
+            StatusCode::CONFLICT,
+            "too-many-devices",
+            &too_many_devices_message(),
+        ));
+    }
     let (subscription, status) = match existing {
         Some(mut same) if same.subject == viewer.subject => {
             if same.p256dh != valid.p256dh || same.auth != valid.auth {
@@ -281,44 +328,5 @@ pub async fn subscription_delete(
             "not-found",
             "Cet abonnement n'existe pas, ou il n'est pas le vôtre.",
         )),
-    }
-}
-
-/// True when Livret is served on plain `http` to this machine (`http://localhost…`,
-/// `http://127.0.0.1…`, `http://[::1]…`): a trial or test instance, the only kind that
-/// accepts a push service on loopback (see [`crate::domain::push::is_loopback_http`]).
-fn trial_instance(public_url: &str) -> bool {
-    url::Url::parse(public_url).is_ok_and(|u| {
-        u.scheme() == "http"
-            && match u.host() {
-                Some(url::Host::Domain(d)) => d == "localhost",
-                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-                None => false,
-            }
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::trial_instance;
-
-    #[test]
-    fn only_a_local_http_instance_takes_a_loopback_push_service() {
-        for url in [
-            "http://localhost:8080",
-            "http://127.0.0.1:18000",
-            "http://[::1]:80",
-        ] {
-            assert!(trial_instance(url), "{url}");
-        }
-        for url in [
-            "https://livret.lycee.fr",
-            "https://localhost:8443",
-            "http://livret.lycee.fr",
-            "http://192.168.1.10:8080",
-        ] {
-            assert!(!trial_instance(url), "{url}");
-        }
     }
 }

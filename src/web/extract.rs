@@ -140,6 +140,9 @@ pub enum Flash {
     /// A tutor bound a passkey to their link (shown instead of [`Flash::PasskeyAdded`]
     /// on their "Protéger mon accès" page).
     TutorPasskeyAdded,
+    /// Test notification not sent: the person asked for one less than a minute ago
+    /// (issue 6, rate limit).
+    PushTestTooSoon,
 }
 
 impl Flash {
@@ -188,6 +191,7 @@ impl Flash {
             Flash::TutorAccessSentPasskeysRemoved => "tutor-access-sent-passkeys-removed",
             Flash::TutorAccessInOutboxPasskeysRemoved => "tutor-access-outbox-passkeys-removed",
             Flash::TutorPasskeyAdded => "tutor-passkey-added",
+            Flash::PushTestTooSoon => "push-test-too-soon",
         }
     }
 
@@ -243,6 +247,7 @@ impl Flash {
             Flash::TutorAccessSentPasskeysRemoved,
             Flash::TutorAccessInOutboxPasskeysRemoved,
             Flash::TutorPasskeyAdded,
+            Flash::PushTestTooSoon,
         ]
         .into_iter()
         .find(|f| f.code() == code)
@@ -343,6 +348,9 @@ impl Flash {
             }
             Flash::TutorPasskeyAdded => {
                 "Clé d'accès associée à votre lien : désormais, après avoir ouvert votre lien, confirmez avec elle."
+            }
+            Flash::PushTestTooSoon => {
+                "Une notification d'essai vient de partir : attendez une minute avant d'en demander une autre."
             }
         };
         Cow::Borrowed(fixed)

@@ -91,13 +91,60 @@ fn same_origin(req: &Request, guard: &Guard) -> bool {
     }
 }
 
+/// Marker put in the extensions of the answer to a known path asked with a method it
+/// does not take (`routes.rs`), so that [`guard`] answers 405 on an API path.
+#[derive(Clone, Copy, Debug)]
+pub struct WrongMethod;
+
+/// The answer on an `/api/…` path once the application answered: an HTML "not found"
+/// page (unknown path, or a known one with a wrong method) becomes JSON like every
+/// other API answer: 404 `{"error": "not-found", "message": "…"}`, or 405
+/// `{"error": "method-not-allowed", …}` when [`WrongMethod`] marks it
+/// (`Cache-Control: no-store`). JSON answers of the API's own handlers pass as they are.
+fn api_answer(resp: Response) -> Response {
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json {
+        return resp;
+    }
+    #[derive(serde::Serialize)]
+    struct Problem {
+        error: &'static str,
+        message: &'static str,
+    }
+    if resp.extensions().get::<WrongMethod>().is_some() {
+        return super::api::json(
+            poem::http::StatusCode::METHOD_NOT_ALLOWED,
+            &Problem {
+                error: "method-not-allowed",
+                message: "Cette adresse de l'API de Livret ne s'utilise pas avec cette méthode : rien n'a été fait.",
+            },
+        );
+    }
+    if resp.status() == poem::http::StatusCode::NOT_FOUND {
+        return super::api::json(
+            poem::http::StatusCode::NOT_FOUND,
+            &Problem {
+                error: "not-found",
+                message: "Cette adresse de l'API de Livret n'existe pas : rien n'a été fait.",
+            },
+        );
+    }
+    resp
+}
+
 /// Wraps the whole application: refuses cross-site state changes (403) and bodies
-/// announced larger than the limit (413), then adds the security headers.
+/// announced larger than the limit (413), answers JSON on every `/api/…` path (see
+/// `api_answer`), then adds the security headers.
 pub async fn guard<E: Endpoint>(next: E, req: Request, guard: Guard) -> poem::Result<Response> {
     let changes_state = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let carries_secret = SECRET_PREFIXES
         .iter()
         .any(|p| req.uri().path().starts_with(p));
+    let api = super::api::is_api_path(req.uri().path());
     // The sync API (issue 4) answers its refusals in JSON, never with an HTML page.
     let refuse = |e: Error| {
         if super::api::is_api_path(req.uri().path()) {
@@ -137,10 +184,11 @@ pub async fn guard<E: Endpoint>(next: E, req: Request, guard: Guard) -> poem::Re
     {
         refuse(Error::PayloadTooLarge)
     } else {
-        match next.call(req).await {
+        let resp = match next.call(req).await {
             Ok(r) => r.into_response(),
             Err(e) => e.into_response(),
-        }
+        };
+        if api { api_answer(resp) } else { resp }
     };
     let h = resp.headers_mut();
     // Pages whose URL holds a secret (personal links, the installation link) send no

@@ -311,7 +311,9 @@ pub fn routes(state: State) -> impl Endpoint<Output = poem::Response> {
         )
         .catch_error(|_: poem::error::NotFoundError| async { Error::NotFound.into_response_page() })
         .catch_error(|_: poem::error::MethodNotAllowedError| async {
-            Error::NotFound.into_response_page()
+            let mut page = Error::NotFound.into_response_page();
+            page.extensions_mut().insert(middleware::WrongMethod);
+            page
         })
         .with(CookieJarManager::new())
         .with(Compression::new())

@@ -676,6 +676,8 @@ async fn the_push_service_s_retry_after_replaces_the_fixed_delay() {
             &keys.id,
             app.clock.now(),
         );
+        // Stored: before the retry the sender checks the device is still subscribed.
+        app.state.store.put_push_subscription(&sub).await.unwrap();
         let n = livret::domain::push::Notification::new("T", "B", "/", "t");
         assert_eq!(
             push.send(&sub, &n).await,
@@ -690,4 +692,234 @@ async fn the_push_service_s_retry_after_replaces_the_fixed_delay() {
         );
         task.abort();
     }
+}
+
+/// Issue 6, tester's finding 4: the student hears of the first reading of a sheet, and
+/// of a comment that says something new; not of the same comment saved again, nor of
+/// an emptied one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_student_is_told_of_a_first_reading_or_a_new_comment_only() {
+    let app = App::start().await;
+    let w = &app.w;
+    let service = PushService::start(&[]).await;
+    let phone = subscribe(&app, Subject::Student(w.mael), &service, "mael").await;
+    let helene = app.tutor(w.helene).await;
+    let url = format!("{}/fiches/{}", stage(w.p_mael), w.sheet_submitted);
+    let csrf = helene.csrf(&url).await;
+    let review = |comment: &'static str| {
+        let (helene, url, csrf) = (&helene, &url, &csrf);
+        async move {
+            helene
+                .post(
+                    &format!("{url}/avis"),
+                    &[("_csrf", csrf.as_str()), ("comment", comment)],
+                )
+                .await
+                .expect_redirect(url);
+        }
+    };
+    let title = app.sheet(w.p_mael, w.sheet_submitted).title;
+
+    // Read without a comment: told.
+    review("").await;
+    service.wait_for(1).await;
+    // Saved again as it is: nothing.
+    review("").await;
+    assert_eq!(settle(&service).await.len(), 1);
+    // A comment: told.
+    review("Bon travail.").await;
+    service.wait_for(2).await;
+    // The same comment again, twice: nothing (and nothing rewritten).
+    let at = app
+        .sheet(w.p_mael, w.sheet_submitted)
+        .tutor_comment
+        .unwrap()
+        .at;
+    advance(&app, 5);
+    review("Bon travail.").await;
+    review("Bon travail.").await;
+    assert_eq!(settle(&service).await.len(), 2);
+    assert_eq!(
+        app.sheet(w.p_mael, w.sheet_submitted)
+            .tutor_comment
+            .unwrap()
+            .at,
+        at
+    );
+    // Emptied: saved, but not news.
+    review("").await;
+    assert_eq!(settle(&service).await.len(), 2);
+    assert_eq!(
+        app.sheet(w.p_mael, w.sheet_submitted)
+            .tutor_comment
+            .unwrap()
+            .text,
+        ""
+    );
+    // A new comment: told.
+    review("Pensez à la conclusion.").await;
+    service.wait_for(3).await;
+    let got = payloads(&service, "mael", &phone);
+    assert_eq!(settle(&service).await.len(), 3);
+    let bodies: Vec<&str> = got.iter().map(|v| v["body"].as_str().unwrap()).collect();
+    assert_eq!(
+        bodies,
+        [
+            format!("Hélène a relu votre fiche « {title} »"),
+            format!("Hélène a relu et commenté votre fiche « {title} »"),
+            format!("Hélène a relu et commenté votre fiche « {title} »"),
+        ]
+    );
+}
+
+/// The placement `p` now followed by `tutor` (the coordination changed its tutor).
+async fn change_tutor(app: &App, p: PlacementId, tutor: TutorId) {
+    let mut placement = app.state.store.placement(p).unwrap().unwrap();
+    placement.tutor = tutor;
+    let change = livret::domain::placement_form::PlacementChange {
+        placement,
+        company: None,
+        tutor: None,
+    };
+    app.state.store.update_placement(&change).await.unwrap();
+}
+
+/// Issue 6, tester's finding 5: after the placement's tutor was changed, what waited
+/// for the former tutor reaches them neither by push at the window's end nor in the
+/// digest (its pages are a 404 for them), and is not moved to the new tutor.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_former_tutor_is_not_told_about_a_placement_that_is_no_longer_theirs() {
+    let sink = SmtpSink::start().await;
+    let app = App::start_with_smtp(&sink.url()).await;
+    let w = &app.w;
+    let service = PushService::start(&[]).await;
+    let helene_phone = subscribe(&app, Subject::Tutor(w.helene), &service, "helene").await;
+    subscribe(&app, Subject::Tutor(w.gregoire), &service, "greg").await;
+    let mael = app.student(w.mael).await;
+    entry(&mael, w.p_mael, "2026-03-09", "Tirage de câbles").await;
+    service.wait_for(1).await;
+    assert_eq!(
+        payloads(&service, "helene", &helene_phone)[0]["body"],
+        "1 activité de Maël à relire"
+    );
+    // Within the window: grouped, due at its end.
+    advance(&app, 2);
+    entry(&mael, w.p_mael, "2026-03-10", "Pose d'appareillage").await;
+    let helene = app.tutor(w.helene).await;
+    helene.get(&stage(w.p_mael)).await.expect(200);
+    entry(&mael, w.p_mael, "2026-03-11", "Contrôles").await;
+    assert!(
+        app.state
+            .store
+            .review_queue(w.helene)
+            .unwrap()
+            .unwrap()
+            .due
+            .is_some()
+    );
+
+    change_tutor(&app, w.p_mael, w.gregoire).await;
+    helene.get(&stage(w.p_mael)).await.expect(404);
+    advance(&app, 15);
+    tick(&app.state).await;
+    assert_eq!(settle(&service).await.len(), 1, "nothing after the change");
+    let queue = app.state.store.review_queue(w.helene).unwrap().unwrap();
+    assert_eq!(queue.count(), 0, "dropped from Hélène's queue: {queue:?}");
+    assert!(
+        app.state
+            .store
+            .review_queue(w.gregoire)
+            .unwrap()
+            .is_none_or(|q| q.count() == 0),
+        "not moved to Grégoire"
+    );
+
+    // The digest likewise: Grégoire, now without a device, gets Maël's new entry in
+    // his digest; then the placement goes back to Hélène, who has none either.
+    let greg_device = app
+        .state
+        .store
+        .push_subscriptions_of(&Subject::Tutor(w.gregoire))
+        .unwrap();
+    app.state
+        .store
+        .delete_push_subscription(&greg_device[0].endpoint)
+        .await
+        .unwrap();
+    entry(&mael, w.p_mael, "2026-03-08", "Rangement du chantier").await;
+    assert_eq!(app.state.store.digests().unwrap().len(), 1);
+    change_tutor(&app, w.p_mael, w.helene).await;
+    advance(&app, 6 * 60 + 20); // 17:07
+    tick(&app.state).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        sink.received().is_empty(),
+        "Grégoire's digest named a placement that is no longer his"
+    );
+    assert!(app.state.store.digests().unwrap().is_empty());
+    assert_eq!(settle(&service).await.len(), 1);
+}
+
+/// Issue 6, tester's finding 9: the end-of-placement reminder is "once" per recipient;
+/// one who cannot receive it yet (no device, no digest) gets it at a later scan, until
+/// the placement's last day; one who turned the kind off counts as told.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_end_of_placement_reminder_waits_until_its_recipient_can_receive_it() {
+    let app = App::start().await;
+    let w = &app.w;
+    let service = PushService::start(&[]).await;
+    let greg_phone = subscribe(&app, Subject::Tutor(w.gregoire), &service, "greg").await;
+    let odile = Subject::Teacher(w.odile);
+    let only_filled =
+        NotificationSettings::from_enabled(odile, &[NotificationKind::CompanyReviewFilled]);
+    app.state
+        .store
+        .put_notification_settings(&only_filled)
+        .await
+        .unwrap();
+
+    // Friday 20 March, 7 days before the end: Grégoire is told of Éloïse and Yanis;
+    // the referent (no device) and Hélène (no device, no SMTP server) are not yet.
+    advance(&app, 9 * 24 * 60);
+    tick(&app.state).await;
+    service.wait_for(2).await;
+    tick(&app.state).await;
+    assert_eq!(settle(&service).await.len(), 2);
+    assert_eq!(payloads(&service, "greg", &greg_phone).len(), 2);
+
+    // Two days later the referent subscribes a device, and Odile one (turning the kind
+    // back on): at the next scan the referent gets Éloïse's and Maël's; Odile,
+    // who had turned it off, counts as told.
+    advance(&app, 2 * 24 * 60);
+    let ref_phone = subscribe(&app, Subject::Teacher(w.referent), &service, "ref").await;
+    subscribe(&app, odile, &service, "odile").await;
+    app.state
+        .store
+        .put_notification_settings(&NotificationSettings::all_on(odile))
+        .await
+        .unwrap();
+    tick(&app.state).await;
+    service.wait_for(4).await;
+    let referent = payloads(&service, "ref", &ref_phone);
+    let mut urls: Vec<String> = referent
+        .iter()
+        .map(|v| v["url"].as_str().unwrap().to_string())
+        .collect();
+    urls.sort();
+    let mut expected = vec![
+        format!("{}/evaluation", stage(w.p_eloise)),
+        format!("{}/evaluation", stage(w.p_mael)),
+    ];
+    expected.sort();
+    assert_eq!(urls, expected);
+    // Once: later scans add nothing, for anyone.
+    advance(&app, 60);
+    tick(&app.state).await;
+    assert_eq!(settle(&service).await.len(), 4);
+
+    // After the last day, a device subscribed too late gets nothing.
+    advance(&app, 6 * 24 * 60); // Saturday 28 March
+    subscribe(&app, Subject::Tutor(w.helene), &service, "helene").await;
+    tick(&app.state).await;
+    assert_eq!(settle(&service).await.len(), 4);
 }

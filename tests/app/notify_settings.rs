@@ -97,11 +97,13 @@ async fn each_role_sees_its_own_kinds_and_the_device_block() {
         "Envoyer une notification d'essai",
         "Activités de mon stagiaire à relire",
         "Fin de stage proche sans bilan entreprise rempli",
-        "Si aucun appareil n'est abonné, vous recevez chaque jour un e-mail récapitulatif",
+        // No SMTP server in this app: no digest is promised.
+        "Sans appareil abonné, rien ne vous parvient, pas même par e-mail : cet établissement n'a pas réglé l'envoi d'e-mails",
     ]);
     p.hides(&[
         "Mon tuteur a relu une fiche activité",
         "Bilan entreprise rempli par le tuteur",
+        "vous recevez chaque jour un e-mail récapitulatif",
     ]);
     assert_eq!(checkbox(&p, NotificationKind::ToReview), Some(true));
     assert_eq!(checkbox(&p, NotificationKind::PlacementEnding), Some(true));
@@ -520,6 +522,33 @@ async fn the_test_notification_reaches_the_persons_devices() {
         .get("/notifications")
         .await
         .shows(&["Notification d'essai envoyée à vos appareils"]);
+    // At most one a minute per person: a second press is refused, said so.
+    let csrf = p.csrf();
+    tutor
+        .post("/notifications/essai", &[("_csrf", &csrf)])
+        .await
+        .expect_redirect("/notifications");
+    tutor
+        .get("/notifications")
+        .await
+        .shows(&["Une notification d'essai vient de partir : attendez une minute"]);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(
+        service.received().len(),
+        1,
+        "no second test within the minute"
+    );
+    // Another person is not held back by that limit.
+    let student_csrf = student.csrf("/notifications").await;
+    student
+        .post("/notifications/essai", &[("_csrf", &student_csrf)])
+        .await
+        .expect(303);
+    student
+        .get("/notifications")
+        .await
+        .shows(&["Notification d'essai envoyée à vos appareils"]);
+    service.wait_for(2).await;
     // Delivered: the page says when (once the sender has recorded it).
     for _ in 0..100 {
         let p = tutor.get("/notifications").await;
@@ -532,6 +561,46 @@ async fn the_test_notification_reaches_the_persons_devices() {
         .get("/notifications")
         .await
         .shows(&["Dernière notification remise le 11/03/2026 à 10:30"]);
+    // A device subscribed since the last test can be tried at once.
+    app.clock.advance(jiff::SignedDuration::from_secs(10));
+    let laptop = device();
+    subscribe(&tutor, &service.endpoint("laptop"), &laptop, &key)
+        .await
+        .expect(201);
+    tutor
+        .post("/notifications/essai", &[("_csrf", &csrf)])
+        .await
+        .expect(303);
+    tutor
+        .get("/notifications")
+        .await
+        .shows(&["Notification d'essai envoyée à vos appareils"]);
+    let got = service.wait_for(4).await;
+    let mut paths: Vec<&str> = got[2..].iter().map(|r| r.path.as_str()).collect();
+    paths.sort();
+    assert_eq!(paths, ["/push/laptop", "/push/phone"]);
+    // Then the minute counts again.
+    tutor
+        .post("/notifications/essai", &[("_csrf", &csrf)])
+        .await
+        .expect(303);
+    tutor
+        .get("/notifications")
+        .await
+        .shows(&["attendez une minute"]);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(service.received().len(), 4);
+    // A minute later, a new test goes.
+    app.clock.advance(jiff::SignedDuration::from_secs(60));
+    tutor
+        .post("/notifications/essai", &[("_csrf", &csrf)])
+        .await
+        .expect(303);
+    tutor
+        .get("/notifications")
+        .await
+        .shows(&["Notification d'essai envoyée à vos appareils"]);
+    service.wait_for(6).await;
 
     // Nobody subscribed: said so, nothing sent.
     let referent = app.teacher(app.w.referent).await;
@@ -545,7 +614,7 @@ async fn the_test_notification_reaches_the_persons_devices() {
         .await
         .shows(&["Aucun appareil n'est abonné : activez d'abord les notifications"]);
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    assert_eq!(service.received().len(), 1);
+    assert_eq!(service.received().len(), 6);
 }
 
 #[tokio::test]
@@ -674,6 +743,49 @@ async fn the_api_refuses_forged_unsigned_and_unsafe_requests() {
     api(&student, "/api/notifications/abonnement", &bad)
         .await
         .expect(422);
+    // 65 bytes that are not a point of P-256: every send would fail, so refused.
+    let mut off_curve = vec![4u8];
+    off_curve.extend([7u8; 64]);
+    let bad = json!({ "subscription": { "endpoint": "https://fcm.googleapis.com/x", "keys": { "p256dh": URL_SAFE_NO_PAD.encode(&off_curve), "auth": URL_SAFE_NO_PAD.encode(d.auth) } }, "key_id": key });
+    let p = api(&student, "/api/notifications/abonnement", &bad).await;
+    p.expect(422);
+    assert!(
+        body(&p)["message"]
+            .as_str()
+            .unwrap()
+            .contains("pas un point de la courbe P-256"),
+        "{}",
+        p.body
+    );
+    // No key_id: its own message, not "un objet JSON était attendu".
+    let p = api(
+        &student,
+        "/api/notifications/abonnement",
+        &json!({ "subscription": to_json("https://fcm.googleapis.com/fcm/send/x", &d) }),
+    )
+    .await;
+    p.expect(400);
+    let message = body(&p)["message"].as_str().unwrap().to_string();
+    assert!(message.contains("key_id manquant"), "{message}");
+    assert!(!message.contains("objet JSON"), "{message}");
+    // Spellings of this machine's name: the internal network too.
+    for endpoint in [
+        "https://localhost.:8443/x",
+        "https://LOCALHOST./x",
+        "https://foo.localhost./x",
+        "https://intranet/x",
+    ] {
+        let p = subscribe(&student, endpoint, &d, &key).await;
+        p.expect(422);
+        assert!(
+            body(&p)["message"]
+                .as_str()
+                .unwrap()
+                .contains("réseau interne"),
+            "{endpoint}: {}",
+            p.body
+        );
+    }
     assert!(
         app.state
             .store
@@ -690,4 +802,178 @@ async fn the_api_refuses_forged_unsigned_and_unsafe_requests() {
         app.state.store.push_subscriptions_of(&mael).unwrap().len(),
         1
     );
+}
+
+/// Issue 6, tester's finding 1: a person has at most 10 subscribed devices; the
+/// eleventh is refused with a French message pointing at the Notifications page, while
+/// a device already counted may subscribe again.
+#[tokio::test]
+async fn a_person_has_at_most_ten_devices() {
+    let app = App::start().await;
+    let key = current_key_id(&app);
+    let student = app.student(app.w.mael).await;
+    let mael = Subject::Student(app.w.mael);
+    let d = device();
+    let endpoint = |i: usize| format!("https://fcm.googleapis.com/fcm/send/device-{i}");
+    for i in 0..10 {
+        subscribe(&student, &endpoint(i), &d, &key)
+            .await
+            .expect(201);
+    }
+    let refused = subscribe(&student, &endpoint(10), &d, &key).await;
+    refused.expect(409);
+    let answer = body(&refused);
+    assert_eq!(answer["error"], "too-many-devices");
+    let message = answer["message"].as_str().unwrap();
+    assert!(
+        message.contains("10 appareils") && message.contains("« Notifications »"),
+        "{message}"
+    );
+    assert_eq!(
+        app.state.store.push_subscriptions_of(&mael).unwrap().len(),
+        10
+    );
+    assert!(
+        app.state
+            .store
+            .push_subscription(&endpoint(10))
+            .unwrap()
+            .is_none()
+    );
+    // A device already counted subscribes again (a key rotation, a renewal): fine.
+    subscribe(&student, &endpoint(3), &d, &key)
+        .await
+        .expect(200);
+    // Someone else is not concerned.
+    let other = app.student(app.w.eloise).await;
+    subscribe(&other, &endpoint(10), &d, &key).await.expect(201);
+    // Once one is removed, another can come: even the one someone else holds (a
+    // shared device moves to the person now using it).
+    let first = app.state.store.push_subscriptions_of(&mael).unwrap()[0].clone();
+    let csrf = student.csrf("/notifications").await;
+    student
+        .post(
+            "/notifications/appareils/retirer",
+            &[("_csrf", &csrf), ("device", &first.id.to_string())],
+        )
+        .await
+        .expect(303);
+    subscribe(&student, &endpoint(10), &d, &key)
+        .await
+        .expect(201);
+    assert_eq!(
+        app.state.store.push_subscriptions_of(&mael).unwrap().len(),
+        10
+    );
+}
+
+/// Issue 6, tester's finding 6: a tutor is promised the daily e-mail only when it can
+/// come (an SMTP server, and their address); otherwise the page says nothing arrives
+/// by e-mail, and why.
+#[tokio::test]
+async fn the_daily_e_mail_is_promised_only_when_it_can_come() {
+    let sink = crate::smtp_sink::SmtpSink::start().await;
+    let app = App::start_with_smtp(&sink.url()).await;
+    let w = &app.w;
+    let helene = app.tutor(w.helene).await;
+    helene
+        .get("/notifications")
+        .await
+        .expect(200)
+        .shows(&[
+            "Si aucun appareil n'est abonné, vous recevez chaque jour un e-mail récapitulatif",
+        ])
+        .hides(&["rien ne vous parvient"]);
+
+    // Grégoire's address is removed: no digest can reach him.
+    let mut gregoire = app.state.store.tutor(w.gregoire).unwrap().unwrap();
+    gregoire.email = None;
+    let placement = app.state.store.placement(w.p_eloise).unwrap().unwrap();
+    app.state
+        .store
+        .update_placement(&livret::domain::placement_form::PlacementChange {
+            placement,
+            company: None,
+            tutor: Some(gregoire),
+        })
+        .await
+        .unwrap();
+    app.tutor(w.gregoire)
+        .await
+        .get("/notifications")
+        .await
+        .expect(200)
+        .shows(&["Sans appareil abonné, rien ne vous parvient, pas même par e-mail : l'établissement n'a pas votre adresse e-mail"])
+        .hides(&["vous recevez chaque jour un e-mail récapitulatif"]);
+}
+
+/// Issue 6, tester's finding 7: every answer on an `/api/…` path is JSON, even for a
+/// path that does not exist or a method a path does not take.
+#[tokio::test]
+async fn every_api_answer_is_json() {
+    let app = App::start().await;
+    let student = app.student(app.w.mael).await;
+    let p_mael = app.w.p_mael;
+    let json_answer = |p: &Page, status: u16, code: &str| {
+        p.expect(status);
+        assert_eq!(p.header("cache-control"), Some("no-store"), "{}", p.url);
+        let answer = body(p);
+        assert_eq!(answer["error"], code, "{}: {}", p.url, p.body);
+        assert!(
+            answer["message"]
+                .as_str()
+                .unwrap()
+                .contains("API de Livret"),
+            "{}",
+            p.body
+        );
+    };
+    for method in ["GET", "PUT", "DELETE"] {
+        for path in [
+            "/api/notifications/abonnement".to_string(),
+            "/api/notifications/desabonnement".to_string(),
+            format!("/api/stages/{p_mael}/journal"),
+            format!("/api/stages/{p_mael}/fiches"),
+        ] {
+            let p = student.request(method, &path, &[SYNC]).await;
+            json_answer(&p, 405, "method-not-allowed");
+        }
+    }
+    let p = student
+        .request("POST", "/api/notifications/cle", &[SYNC])
+        .await;
+    json_answer(&p, 405, "method-not-allowed");
+    for path in [
+        "/api/notifications/inconnu",
+        "/api/notifications",
+        "/api",
+        "/api/x/y/z",
+    ] {
+        let p = student.get(path).await;
+        json_answer(&p, 404, "not-found");
+        let p = api(&student, path, &json!({})).await;
+        json_answer(&p, 404, "not-found");
+        // Signed out too.
+        let p = app.browser().get(path).await;
+        json_answer(&p, 404, "not-found");
+    }
+    // The API's own JSON answers are kept as they are.
+    let p = api(
+        &student,
+        "/api/notifications/desabonnement",
+        &json!({ "endpoint": "https://fcm.googleapis.com/fcm/send/none" }),
+    )
+    .await;
+    p.expect(404);
+    assert_eq!(
+        body(&p)["message"],
+        "Cet abonnement n'existe pas, ou il n'est pas le vôtre."
+    );
+    // Pages stay pages.
+    let p = student.get("/inconnu").await;
+    p.expect(404);
+    assert!(p.header("content-type").unwrap().starts_with("text/html"));
+    let p = student.request("DELETE", "/notifications", &[]).await;
+    p.expect(404);
+    assert!(p.header("content-type").unwrap().starts_with("text/html"));
 }

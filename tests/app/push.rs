@@ -6,14 +6,14 @@
 //! The push service is [`PushService`] on loopback; each device's keys are made with
 //! `ece`, as a browser would, so the test decrypts what a browser would.
 
-use crate::push_service::{PushService, Received};
+use crate::push_service::{PushService, Received, SilentService};
 use crate::support::App;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use livret::domain::Subject;
 use livret::domain::push::{Notification, PushSubscription, parse_subscription};
 use livret::push::{Outcome, Push, PushConfig};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A browser's side of a subscription: its key pair and auth secret.
 struct Device {
@@ -362,5 +362,159 @@ async fn re_subscribing_an_endpoint_replaces_it() {
             .push_subscriptions_of(&eloise)
             .unwrap()
             .is_empty()
+    );
+}
+
+/// Issue 6, tester's finding 1: a person whose push services accept the connection
+/// and never answer must not hold up anyone else's notifications.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_push_service_does_not_hold_up_other_people() {
+    let app = App::start().await;
+    let silent = SilentService::start().await;
+    let service = PushService::start(&[]).await;
+    let helene = Subject::Tutor(app.w.helene);
+    let mael = Subject::Student(app.w.mael);
+    let d = device();
+    for i in 0..10 {
+        subscribe(&app, helene, &silent.endpoint(&format!("d{i}")), &d).await;
+    }
+    let phone = device();
+    subscribe(&app, mael, &service.endpoint("mael"), &phone).await;
+    let mut config = PushConfig::from_config(&app.state.config);
+    assert_eq!(config.timeout, Duration::from_secs(10));
+    assert!(config.concurrency >= 32 && config.per_person <= 4);
+    config.timeout = Duration::from_secs(4);
+    config.retry_delays = vec![Duration::from_millis(50); 3];
+    let push = Push::start(app.state.store.clone(), app.clock.clone(), config).unwrap();
+    // Hélène's 10 devices, 4 messages: 40 deliveries that hang.
+    for _ in 0..4 {
+        assert!(push.queue(helene, review()));
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let start = Instant::now();
+    assert!(push.queue(mael, review()));
+    let got = service.wait_for(1).await;
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "Maël's message waited {:?} behind Hélène's silent push services",
+        start.elapsed()
+    );
+    assert_eq!(
+        open(&got[0], &phone)["body"],
+        "3 activités de Denis à relire"
+    );
+    // Hélène's deliveries hold her own slots only: 4 connections at once.
+    assert_eq!(silent.accepted(), 4);
+    assert!(push.pending() >= 36, "{}", push.pending());
+}
+
+/// Issue 6, tester's finding 2: a host name that resolves to this machine or the
+/// school's network is refused when connecting (not retried), except the name
+/// `localhost` on a trial instance.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_name_of_the_internal_network_is_refused_when_connecting() {
+    let app = App::start().await;
+    let service = PushService::start(&[]).await;
+    let d = device();
+    let endpoint = format!("http://localhost:{}/push/by-name", service.addr.port());
+    let sub = subscribe(&app, Subject::Student(app.w.mael), &endpoint, &d).await;
+    // The tests' app is served on http://localhost: a trial instance.
+    let trial = PushConfig::from_config(&app.state.config);
+    assert!(trial.loopback_allowed);
+    let mut config = trial.clone();
+    config.loopback_allowed = false;
+    config.retry_delays = vec![Duration::from_secs(1); 3];
+    let install = Push::start(app.state.store.clone(), app.clock.clone(), config).unwrap();
+    let start = Instant::now();
+    assert_eq!(install.send(&sub, &review()).await, Outcome::Failed);
+    assert!(
+        start.elapsed() < Duration::from_millis(900),
+        "refused at once, never retried: {:?}",
+        start.elapsed()
+    );
+    assert!(service.received().is_empty());
+    assert!(
+        app.state
+            .store
+            .push_subscription(&endpoint)
+            .unwrap()
+            .is_some(),
+        "the subscription is kept (logged, not deleted)"
+    );
+    let trial = Push::start(app.state.store.clone(), app.clock.clone(), trial).unwrap();
+    assert_eq!(
+        trial.send(&sub, &review()).await,
+        Outcome::Delivered { attempts: 1 }
+    );
+    assert_eq!(open(&service.received()[0], &d)["tag"], "review-abc");
+}
+
+/// Issue 6, tester's finding 3: a device removed (or taken over) while a message
+/// waits to be tried again does not get it; one re-subscribed with new keys gets it
+/// with those keys.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_removed_between_two_attempts_gets_nothing_more() {
+    let app = App::start().await;
+    let mut config = PushConfig::from_config(&app.state.config);
+    config.retry_delays = vec![Duration::from_millis(400); 3];
+    let push = Push::start(app.state.store.clone(), app.clock.clone(), config).unwrap();
+    let mael = Subject::Student(app.w.mael);
+    let send = |sub: PushSubscription| {
+        let push = push.clone();
+        tokio::spawn(async move { push.send(&sub, &review()).await })
+    };
+
+    // « Retirer » (or the sign-out) after a first 500.
+    let service = PushService::start(&[500, 500]).await;
+    let d = device();
+    let sub = subscribe(&app, mael, &service.endpoint("removed"), &d).await;
+    let sending = send(sub.clone());
+    service.wait_for(1).await;
+    assert!(
+        app.state
+            .store
+            .delete_push_subscription(&sub.endpoint)
+            .await
+            .unwrap()
+    );
+    assert_eq!(sending.await.unwrap(), Outcome::Removed);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(service.received().len(), 1, "nothing after the removal");
+
+    // Taken over by someone else signing in on the device: not for them either.
+    let service = PushService::start(&[500, 500]).await;
+    let sub = subscribe(&app, mael, &service.endpoint("shared"), &d).await;
+    let sending = send(sub.clone());
+    service.wait_for(1).await;
+    subscribe(
+        &app,
+        Subject::Student(app.w.eloise),
+        &sub.endpoint,
+        &device(),
+    )
+    .await;
+    assert_eq!(sending.await.unwrap(), Outcome::Removed);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(service.received().len(), 1);
+
+    // Still there, its keys refreshed (the same device subscribing again): the retry
+    // is encrypted for the new keys.
+    let service = PushService::start(&[500]).await;
+    let sub = subscribe(&app, mael, &service.endpoint("renewed"), &d).await;
+    let sending = send(sub.clone());
+    service.wait_for(1).await;
+    let fresh = device();
+    let mut renewed = sub.clone();
+    renewed.p256dh = fresh.p256dh.clone();
+    renewed.auth = URL_SAFE_NO_PAD.encode(fresh.auth);
+    app.state
+        .store
+        .put_push_subscription(&renewed)
+        .await
+        .unwrap();
+    assert_eq!(sending.await.unwrap(), Outcome::Delivered { attempts: 2 });
+    assert_eq!(
+        open(&service.received()[1], &fresh)["body"],
+        "3 activités de Denis à relire"
     );
 }

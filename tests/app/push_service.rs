@@ -126,3 +126,48 @@ impl PushService {
         );
     }
 }
+
+/// A push service that accepts every connection and never answers (a stalled or
+/// hostile one): it counts the connections and keeps them open until dropped.
+pub struct SilentService {
+    pub addr: SocketAddr,
+    accepted: Arc<Mutex<usize>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for SilentService {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl SilentService {
+    pub async fn start() -> SilentService {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let accepted = Arc::new(Mutex::new(0));
+        let counted = accepted.clone();
+        let task = tokio::spawn(async move {
+            let mut open = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                *counted.lock().unwrap() += 1;
+                open.push(socket);
+            }
+        });
+        SilentService {
+            addr,
+            accepted,
+            task,
+        }
+    }
+
+    /// The endpoint URL of a device named `name`.
+    pub fn endpoint(&self, name: &str) -> String {
+        format!("http://{}/push/{name}", self.addr)
+    }
+
+    /// Connections accepted so far.
+    pub fn accepted(&self) -> usize {
+        *self.accepted.lock().unwrap()
+    }
+}

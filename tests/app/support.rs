@@ -868,3 +868,16 @@ impl Browser {
         opened
     }
 }
+
+impl Browser {
+    /// Sends `method` (`GET`, `PUT`, `DELETE`…) to `path` with no body and extra
+    /// request headers.
+    pub async fn request(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Page {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = self.client.request(method, self.url(path));
+        for (n, v) in headers {
+            req = req.header(*n, *v);
+        }
+        self.send(req).await
+    }
+}

@@ -133,7 +133,61 @@ fn device_line(state: &State, viewer: &Viewer, d: &PushSubscription, key_id: &st
     }
 }
 
-fn kinds_form(viewer: &Viewer, settings: &NotificationSettings) -> Markup {
+/// Whether a tutor's daily e-mail digest can reach them, as the page explains it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DigestReach {
+    /// An SMTP server is configured and the tutor has an e-mail address.
+    Possible,
+    /// No SMTP server: Livret sends no e-mail at all.
+    NoMailServer,
+    /// The school has no e-mail address for the tutor.
+    NoAddress,
+}
+
+/// Whether the daily digest can reach `tutor` (the same rule as the sender,
+/// `crate::notify`: an SMTP server and a non-empty address).
+///
+/// # Errors
+/// Store failure.
+pub fn digest_reach(state: &State, tutor: crate::domain::TutorId) -> Result<DigestReach> {
+    if state.mailer.is_none() {
+        return Ok(DigestReach::NoMailServer);
+    }
+    let has_address = state
+        .store
+        .tutor(tutor)?
+        .and_then(|t| t.email)
+        .is_some_and(|e| !e.trim().is_empty());
+    Ok(if has_address {
+        DigestReach::Possible
+    } else {
+        DigestReach::NoAddress
+    })
+}
+
+/// The tutor's sentence under the kinds: what arrives by e-mail when no device is
+/// subscribed, and when nothing does, why.
+fn digest_hint(reach: DigestReach) -> Markup {
+    html! {
+        @match reach {
+            DigestReach::Possible => {
+                p.hint { "Si aucun appareil n'est abonné, vous recevez chaque jour un e-mail récapitulatif de ce qui vous attend (pour les choix cochés ci-dessus)." }
+            }
+            DigestReach::NoMailServer => {
+                p.hint { "Sans appareil abonné, rien ne vous parvient, pas même par e-mail : cet établissement n'a pas réglé l'envoi d'e-mails dans Livret. Ce qui vous attend s'affiche quand vous ouvrez votre espace." }
+            }
+            DigestReach::NoAddress => {
+                p.hint { "Sans appareil abonné, rien ne vous parvient, pas même par e-mail : l'établissement n'a pas votre adresse e-mail. Ce qui vous attend s'affiche quand vous ouvrez votre espace ; pour recevoir un récapitulatif quotidien par e-mail, communiquez votre adresse à l'établissement." }
+            }
+        }
+    }
+}
+
+fn kinds_form(
+    viewer: &Viewer,
+    settings: &NotificationSettings,
+    reach: Option<DigestReach>,
+) -> Markup {
     let kinds = NotificationKind::for_subject(&viewer.subject);
     html! {
         @if !kinds.is_empty() {
@@ -149,8 +203,8 @@ fn kinds_form(viewer: &Viewer, settings: &NotificationSettings) -> Markup {
                     }
                     button type="submit" { "Enregistrer mes choix" }
                 }
-                @if matches!(viewer.subject, Subject::Tutor(_)) {
-                    p.hint { "Si aucun appareil n'est abonné, vous recevez chaque jour un e-mail récapitulatif de ce qui vous attend (pour les choix cochés ci-dessus)." }
+                @if let Some(reach) = reach {
+                    (digest_hint(reach))
                 }
             }
         }
@@ -167,6 +221,10 @@ pub fn notifications_show(state: Data<&State>, viewer: Viewer) -> Result<Respons
     let devices = state.store.push_subscriptions_of(&viewer.subject)?;
     let settings = state.store.notification_settings(&viewer.subject)?;
     let key_id = state.store.vapid_keys()?.map(|k| k.id).unwrap_or_default();
+    let reach = match viewer.subject {
+        Subject::Tutor(t) => Some(digest_reach(&state, t)?),
+        _ => None,
+    };
     let body = html! {
         @if NotificationKind::for_subject(&viewer.subject).is_empty() {
             p.intro { "Aucune notification n'est prévue pour la coordination : Livret prévient les élèves, les tuteurs et les enseignants référents. Vous pouvez tout de même abonner un appareil et l'essayer." }
@@ -190,7 +248,7 @@ pub fn notifications_show(state: Data<&State>, viewer: Viewer) -> Result<Respons
                 button type="submit" { "Envoyer une notification d'essai" }
             }
         }
-        (kinds_form(&viewer, &settings))
+        (kinds_form(&viewer, &settings, reach))
     };
     Ok(page(&viewer, "Notifications", Some(("/", "Accueil")), body).into_response())
 }
@@ -261,7 +319,9 @@ pub fn test_notification() -> Notification {
 }
 
 /// `POST /notifications/essai`: queues [`test_notification`] for each of the
-/// person's devices (sent in the background).
+/// person's devices (sent in the background), at most once a minute per person unless
+/// a device was subscribed since the last test ([`crate::push::Push::allow_test`];
+/// sooner, a flash message asks to wait).
 ///
 /// # Errors
 /// 403 without a valid anti-CSRF token; store failure.
@@ -273,12 +333,16 @@ pub fn notifications_test(
     form: FormData,
 ) -> Result<Response> {
     viewer.check_csrf(&form)?;
-    let flash = if state
-        .store
-        .push_subscriptions_of(&viewer.subject)?
-        .is_empty()
-    {
+    let devices = state.store.push_subscriptions_of(&viewer.subject)?;
+    let newest = devices.iter().map(|d| d.created_at).max();
+    let flash = if devices.is_empty() {
         Flash::PushTestNoDevice
+    } else if state
+        .push
+        .allow_test(viewer.subject, state.clock.now(), newest)
+        .is_err()
+    {
+        Flash::PushTestTooSoon
     } else if state.push.queue(viewer.subject, test_notification()) {
         Flash::PushTestQueued
     } else {

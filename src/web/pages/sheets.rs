@@ -816,6 +816,9 @@ pub async fn sheet_submit(
 }
 
 /// `POST /stages/:id/fiches/:sheet/avis`: the tutor's comment; marks the sheet as seen.
+/// The student is notified when the sheet is read for the first time, or when the
+/// comment changes to a non-empty text; saving the same comment again (nothing is
+/// written) or emptying it tells nobody.
 ///
 /// # Errors
 /// 404 unless this tutor's student's submitted sheet; 403 without a valid anti-CSRF
@@ -841,12 +844,27 @@ pub async fn sheet_review(
     match validate_comment(form.get("comment")) {
         Ok(text) => {
             let now = state.clock.now();
+            // News for the student: the sheet is read for the first time, or the
+            // comment now says something else (not an emptied one). Decided inside
+            // the transaction, against the sheet as it is there.
+            let news = std::sync::atomic::AtomicBool::new(false);
             let reviewed = state
                 .store
                 .update_sheet(p.id, sheet.id, |mut s| {
+                    news.store(false, std::sync::atomic::Ordering::Relaxed);
                     if s.status == SheetStatus::Draft {
                         return None;
                     }
+                    let before = s.tutor_comment.as_ref().map_or("", |c| c.text.as_str());
+                    let first_reading = s.status == SheetStatus::Submitted;
+                    if !first_reading && before == text {
+                        // Saved again unchanged: nothing to write, nothing to tell.
+                        return None;
+                    }
+                    news.store(
+                        first_reading || !text.is_empty(),
+                        std::sync::atomic::Ordering::Relaxed,
+                    );
                     s.status = SheetStatus::SeenByTutor;
                     s.tutor_comment = Some(TutorComment {
                         text: text.clone(),
@@ -856,7 +874,9 @@ pub async fn sheet_review(
                     Some(s)
                 })
                 .await?;
-            if let Some((s, true)) = reviewed {
+            if let Some((s, true)) = reviewed
+                && news.load(std::sync::atomic::Ordering::Relaxed)
+            {
                 crate::notify::sheet_reviewed(&state, &p, &s).await;
             }
             Flash::ReviewSaved.set(jar);

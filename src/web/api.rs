@@ -178,6 +178,42 @@ pub(crate) fn invalid(errors: &FieldErrors) -> Response {
     )
 }
 
+/// The JSON API's own CSRF defence, shared by every `/api/` POST (and the tutor link's
+/// passkey endpoints): `X-Livret-Sync: 1` and `Content-Type: application/json`, which
+/// a page of another site cannot send without a CORS preflight (see the module's
+/// comment).
+///
+/// # Errors
+/// [`Error::Forbidden`] when either is missing.
+pub(crate) fn check_sync_headers(headers: &poem::http::HeaderMap) -> Result<(), Error> {
+    let has_sync_header = headers
+        .get(SYNC_HEADER)
+        .is_some_and(|v| v.as_bytes() == b"1");
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if has_sync_header && is_json {
+        Ok(())
+    } else {
+        Err(Error::Forbidden)
+    }
+}
+
+/// Reads a request body of at most `limit` bytes.
+///
+/// # Errors
+/// [`Error::PayloadTooLarge`] beyond `limit`; [`Error::BadRequest`] when the body
+/// cannot be read.
+pub(crate) async fn read_body(body: Body, limit: usize) -> Result<Vec<u8>, Error> {
+    match body.into_bytes_limit(limit).await {
+        Ok(bytes) => Ok(bytes.into()),
+        Err(poem::error::ReadBodyError::PayloadTooLarge) => Err(Error::PayloadTooLarge),
+        Err(other) => Err(Error::BadRequest(other.to_string())),
+    }
+}
+
 /// Checks the sync request's own CSRF defence (the guard has already checked `Origin`
 /// and `Sec-Fetch-Site`), then finds the signed-in person and reads the JSON body.
 ///
@@ -190,24 +226,9 @@ pub(crate) async fn open_request<T: for<'de> Deserialize<'de>>(
     req: &Request,
     body: Body,
 ) -> Result<(Viewer, T), ApiError> {
-    let headers = req.headers();
-    let has_sync_header = headers
-        .get(SYNC_HEADER)
-        .is_some_and(|v| v.as_bytes() == b"1");
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
-    if !has_sync_header || !is_json {
-        return Err(Error::Forbidden.into());
-    }
+    check_sync_headers(req.headers())?;
     let viewer = Viewer::from_session(req).await?;
-    let limit = MAX_SYNC_BODY_BYTES.min(state.config.max_body_bytes);
-    let bytes = body.into_bytes_limit(limit).await.map_err(|e| match e {
-        poem::error::ReadBodyError::PayloadTooLarge => Error::PayloadTooLarge,
-        other => Error::BadRequest(other.to_string()),
-    })?;
+    let bytes = read_body(body, MAX_SYNC_BODY_BYTES.min(state.config.max_body_bytes)).await?;
     let value = serde_json::from_slice(&bytes).map_err(|e| Error::BadRequest(e.to_string()))?;
     Ok((viewer, value))
 }

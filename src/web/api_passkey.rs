@@ -22,7 +22,7 @@
 //! no-store`; errors are `{"error": "<code>", "message": "<French>"}`.
 
 use super::State;
-use super::api::{MAX_SYNC_BODY_BYTES, SYNC_HEADER, json};
+use super::api::{MAX_SYNC_BODY_BYTES, check_sync_headers, json, read_body};
 use super::extract::{Flash, Viewer, active_name, session_cookie, session_cookie_name};
 use super::pages::access::limit;
 use crate::auth;
@@ -230,23 +230,8 @@ async fn read_json<T: DeserializeOwned>(
     req: &Request,
     body: Body,
 ) -> Result<T, Refusal> {
-    let headers = req.headers();
-    let has_header = headers
-        .get(SYNC_HEADER)
-        .is_some_and(|v| v.as_bytes() == b"1");
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
-    if !has_header || !is_json {
-        return Err(Error::Forbidden.into());
-    }
-    let limit = MAX_SYNC_BODY_BYTES.min(state.config.max_body_bytes);
-    let bytes = body.into_bytes_limit(limit).await.map_err(|e| match e {
-        poem::error::ReadBodyError::PayloadTooLarge => Error::PayloadTooLarge,
-        other => Error::BadRequest(other.to_string()),
-    })?;
+    check_sync_headers(req.headers())?;
+    let bytes = read_body(body, MAX_SYNC_BODY_BYTES.min(state.config.max_body_bytes)).await?;
     let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
         b"{}"
     } else {

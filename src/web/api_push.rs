@@ -15,13 +15,13 @@
 //! Endpoints and keys are never logged (an endpoint is a capability).
 
 use super::State;
-use super::api::{ApiError, SYNC_HEADER, json};
+use super::api::{ApiError, check_sync_headers, json, read_body};
 use super::extract::Viewer;
 use crate::domain::push::{
     MAX_DEVICES_PER_PERSON, SubscriptionJson, trial_instance, validate_subscription,
 };
 use crate::error::Error;
-use poem::http::{StatusCode, header};
+use poem::http::StatusCode;
 use poem::web::Data;
 use poem::{Body, Request, Response, handler};
 use serde::{Deserialize, Serialize};
@@ -92,33 +92,22 @@ async fn open<T: for<'de> Deserialize<'de>>(
     req: &Request,
     body: Body,
 ) -> Result<Result<(Viewer, T), Response>, ApiError> {
-    let headers = req.headers();
-    let has_sync_header = headers
-        .get(SYNC_HEADER)
-        .is_some_and(|v| v.as_bytes() == b"1");
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
-    if !has_sync_header || !is_json {
-        return Err(Error::Forbidden.into());
-    }
+    check_sync_headers(req.headers())?;
     let viewer = match viewer_of(req).await? {
         Ok(v) => v,
         Err(answer) => return Ok(Err(answer)),
     };
     let limit = MAX_PUSH_BODY_BYTES.min(state.config.max_body_bytes);
-    let bytes = match body.into_bytes_limit(limit).await {
+    let bytes = match read_body(body, limit).await {
         Ok(b) => b,
-        Err(poem::error::ReadBodyError::PayloadTooLarge) => {
+        Err(Error::PayloadTooLarge) => {
             return Ok(Err(problem(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "too-large",
                 "Cet envoi dépasse la taille autorisée (8 Kio) pour un abonnement.",
             )));
         }
-        Err(e) => return Err(Error::BadRequest(e.to_string()).into()),
+        Err(e) => return Err(e.into()),
     };
     Ok(match serde_json::from_slice(&bytes) {
         Ok(value) => Ok((viewer, value)),

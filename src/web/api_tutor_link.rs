@@ -23,7 +23,7 @@
 //! no-store`; errors are `{"error": "<code>", "message": "<French>"}`.
 
 use super::State;
-use super::api::{SYNC_HEADER, json, json_error};
+use super::api::{check_sync_headers, json, json_error, read_body};
 use super::api_passkey::{ceremony_cookie, take_ceremony_secret};
 use super::pages::access::{limit, open_link_session};
 use crate::auth;
@@ -32,7 +32,7 @@ use crate::domain::access::AccessToken;
 use crate::domain::passkey::CeremonyPurpose;
 use crate::error::Error;
 use crate::passkey::{self, PasskeyError};
-use poem::http::{HeaderMap, StatusCode, header};
+use poem::http::{HeaderMap, StatusCode};
 use poem::web::cookie::CookieJar;
 use poem::web::{Data, Path, RemoteAddr};
 use poem::{Body, Response, handler};
@@ -88,23 +88,6 @@ fn link_refused() -> Response {
     )
 }
 
-/// The sync API's own CSRF defence: `X-Livret-Sync: 1` and a JSON body.
-fn check_headers(headers: &HeaderMap) -> Result<(), Error> {
-    let has_sync_header = headers
-        .get(SYNC_HEADER)
-        .is_some_and(|v| v.as_bytes() == b"1");
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
-    if has_sync_header && is_json {
-        Ok(())
-    } else {
-        Err(Error::Forbidden)
-    }
-}
-
 /// The usable tutor link whose secret is `token`; `None` for anything else (unknown,
 /// locked, expired, replaced, or a student's or staff member's link).
 ///
@@ -139,7 +122,7 @@ pub async fn link_passkey_start(
     if let Err(e) = limit(&state, client, Some(auth::hash_secret(&token))) {
         return json_error(&e);
     }
-    if let Err(e) = check_headers(headers) {
+    if let Err(e) = check_sync_headers(headers) {
         return json_error(&e);
     }
     let link = match tutor_link(&state, &token) {
@@ -206,23 +189,18 @@ pub async fn link_passkey_finish(
     if let Err(e) = limit(&state, client, Some(link_hash)) {
         return json_error(&e);
     }
-    if let Err(e) = check_headers(headers) {
+    if let Err(e) = check_sync_headers(headers) {
         return json_error(&e);
     }
     let secret = take_ceremony_secret(jar, state.config.secure());
-    let request: FinishRequest = match body
-        .into_bytes_limit(MAX_BODY_BYTES.min(state.config.max_body_bytes))
-        .await
-    {
-        Ok(bytes) => match serde_json::from_slice(&bytes) {
-            Ok(r) => r,
-            Err(e) => return json_error(&Error::BadRequest(e.to_string())),
-        },
-        Err(poem::error::ReadBodyError::PayloadTooLarge) => {
-            return json_error(&Error::PayloadTooLarge);
-        }
-        Err(e) => return json_error(&Error::BadRequest(e.to_string())),
-    };
+    let request: FinishRequest =
+        match read_body(body, MAX_BODY_BYTES.min(state.config.max_body_bytes)).await {
+            Ok(bytes) => match serde_json::from_slice(&bytes) {
+                Ok(r) => r,
+                Err(e) => return json_error(&Error::BadRequest(e.to_string())),
+            },
+            Err(e) => return json_error(&e),
+        };
     let link = match tutor_link(&state, &token) {
         Ok(Some(link)) => link,
         Ok(None) => return link_refused(),

@@ -178,7 +178,7 @@ async fn migration_2_indexes_the_names_of_existing_classes() {
         db.open_tree("data").unwrap().insert(key, value).unwrap();
         db.flush().unwrap();
     }
-    let state = livret::open(config(dir.path(), addr, "http://localhost:9"), clock)
+    let state = open_when_free(&config(dir.path(), addr, "http://localhost:9"), &clock)
         .await
         .unwrap();
     assert!(state.store.schema_version().unwrap() >= 2);

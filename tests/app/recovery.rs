@@ -32,7 +32,7 @@ async fn signed_in_with(app: &App, device: &mut SoftAuthenticator) -> (Browser, 
     let (done, _) = post_json(
         &b,
         "/api/connexion/fin",
-        &json!({ "credential": credential }),
+        &json!({ "credential": credential, "ceremony": options["ceremony"] }),
     )
     .await;
     (b, done)
@@ -205,19 +205,11 @@ async fn only_the_students_referents_and_coordinators_invite_them() {
         .expect(404);
 }
 
-/// Opens the app's store directory again once the previous handle is gone (sled may
-/// hold its lock a moment after a drop on a loaded machine).
+/// Opens the app's store directory again once the previous handle is gone.
 async fn open_again(config: &livret::config::Config) -> livret::web::State {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        match livret::open(config.clone(), fixed_clock()).await {
-            Ok(state) => return state,
-            Err(e) if std::time::Instant::now() < deadline => {
-                eprintln!("open: {e}; retrying");
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            }
-            Err(e) => panic!("{e}"),
-        }
+    match open_when_free(config, &fixed_clock()).await {
+        Ok(state) => state,
+        Err(e) => panic!("{e}"),
     }
 }
 

@@ -33,20 +33,9 @@ async fn data_from_a_newer_schema_is_refused_and_left_alone() {
             .unwrap();
         db.flush().unwrap();
     }
-    // The first state's background tasks let go of the store asynchronously: while
-    // they still hold it, opening says the directory is in use; wait for them.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    let msg = loop {
-        match livret::open(cfg(), fixed_clock()).await {
-            Ok(_) => panic!("data written by schema 999 was opened"),
-            Err(e)
-                if e.to_string().contains("déjà utilisé")
-                    && std::time::Instant::now() < deadline =>
-            {
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            }
-            Err(e) => break e.to_string(),
-        }
+    let msg = match open_when_free(&cfg(), &fixed_clock()).await {
+        Ok(_) => panic!("data written by schema 999 was opened"),
+        Err(e) => e.to_string(),
     };
     assert!(msg.contains("plus récente"), "{msg}");
     assert!(msg.contains("999"), "{msg}");

@@ -881,3 +881,24 @@ impl Browser {
         self.send(req).await
     }
 }
+
+/// `livret::open`, waiting (up to 10 s) while the directory is still locked by a
+/// handle just dropped: sled lets go of its lock a moment after the last drop (its
+/// background threads), later still on a loaded machine. Any other answer is returned.
+pub async fn open_when_free(
+    config: &livret::config::Config,
+    clock: &Clock,
+) -> Result<livret::web::State, livret::error::Error> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match livret::open(config.clone(), clock.clone()).await {
+            Err(e)
+                if e.to_string().contains("déjà utilisé")
+                    && std::time::Instant::now() < deadline =>
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            other => return other,
+        }
+    }
+}

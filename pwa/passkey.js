@@ -16,7 +16,8 @@
 //
 // Server: /api/cles-d-acces/inscription[/fin] and /api/connexion[/fin] (JSON, with the
 // X-Livret-Sync header). The ceremony itself stays on the server; an HttpOnly cookie
-// names it. Binary fields travel in base64url both ways; the browser's own JSON helpers
+// per ceremony names it, and the start's `ceremony` id is sent back with the finish, so
+// two open tabs each keep their own. Binary fields travel in base64url both ways; the browser's own JSON helpers
 // (parseCreationOptionsFromJSON…) are used when present, the conversion here otherwise.
 (() => {
   'use strict';
@@ -130,10 +131,39 @@
 
   // ---- Server and messages ----------------------------------------------------------------
   class Problem extends Error {
-    constructor(message, field) {
+    /** `link`: an address named at the end of the message, as a link. */
+    constructor(message, field, link) {
       super(message);
       this.field = field || null;
+      this.link = link || null;
     }
+  }
+
+  /**
+   * Errors that another try on this page cannot cure (wrong address, no usable
+   * authenticator, a passkey already there): the page says so and stops asking.
+   */
+  const FINAL = ['SecurityError', 'NotSupportedError', 'InvalidStateError'];
+  function final(err) {
+    return !!err && FINAL.includes(err.name);
+  }
+
+  /** Livret's public address (`data-public-origin` of a passkey block), or null. */
+  function publicOrigin(block) {
+    const text = block && block.dataset ? block.dataset.publicOrigin : null;
+    if (!text) return null;
+    try {
+      return new URL(text).origin;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The browser refuses passkeys here: Livret opened at another address than its own. */
+  function wrongAddress(origin) {
+    return origin
+      ? new Problem("Le navigateur refuse les clés d'accès à cette adresse : ouvrez Livret à son adresse habituelle,", null, origin)
+      : new Problem("Le navigateur refuse les clés d'accès à cette adresse : ouvrez Livret à son adresse habituelle (celle des liens reçus de l'établissement).");
   }
 
   async function api(path, body) {
@@ -164,7 +194,7 @@
   }
 
   /** The French message for what `navigator.credentials` threw. */
-  function deviceProblem(err, creating) {
+  function deviceProblem(err, creating, origin) {
     if (err instanceof Problem) return err;
     switch (err && err.name) {
       case 'NotAllowedError':
@@ -178,7 +208,7 @@
           "Cet appareil a déjà une clé d'accès pour votre compte Livret : inutile d'en créer une autre ici. Connectez-vous avec elle, ou utilisez un autre appareil.",
         );
       case 'SecurityError':
-        return new Problem("Le navigateur refuse les clés d'accès à cette adresse : ouvrez Livret à son adresse habituelle.");
+        return wrongAddress(origin);
       case 'NotSupportedError':
         return new Problem("Cet appareil ne sait pas créer de clé d'accès utilisable par Livret : essayez un autre appareil ou un navigateur à jour.");
       default:
@@ -190,9 +220,16 @@
     const error = block.querySelector('[data-passkey-error]');
     const status = block.querySelector('[data-passkey-status]');
     return {
+      /** `text`: a message, or a Problem (whose link, if any, follows its message). */
       error(text) {
         status.textContent = '';
-        error.textContent = text || '';
+        error.textContent = text instanceof Problem ? text.message : text || '';
+        if (text instanceof Problem && text.link) {
+          const a = document.createElement('a');
+          a.href = text.link + window.location.pathname;
+          a.textContent = text.link;
+          error.append(' ', a, '.');
+        }
       },
       status(text) {
         error.textContent = '';
@@ -216,14 +253,20 @@
     const button = form.querySelector('button[type="submit"]');
     const say = messenger(block);
     const next = block.dataset.next || '/';
-    let prepared = null; // { publicKey, at }
+    const origin = publicOrigin(block);
+    let prepared = null; // { publicKey, at, id }
     let answer = null; // a created passkey whose name the server refused: sent again
+    let answerId = null; // the id of the ceremony `answer` belongs to (one cookie each)
     let busy = false;
 
     async function prepare() {
       const start = await api('/api/cles-d-acces/inscription', {});
       if (start.status !== 200 || !start.json.options) throw serverProblem(start);
-      prepared = { publicKey: creationOptions(start.json.options.publicKey), at: Date.now() };
+      prepared = {
+        publicKey: creationOptions(start.json.options.publicKey),
+        at: Date.now(),
+        id: start.json.ceremony,
+      };
     }
 
     function markName(problem) {
@@ -254,19 +297,20 @@
         if (!answer) {
           if (!prepared || Date.now() - prepared.at > FRESH_MS) await prepare();
           const publicKey = prepared.publicKey;
+          answerId = prepared.id;
           prepared = null;
           say.status("Suivez les instructions de l'appareil (empreinte, visage ou code)…");
           let cred;
           try {
             cred = await navigator.credentials.create({ publicKey });
           } catch (err) {
-            throw deviceProblem(err, true);
+            throw deviceProblem(err, true, origin);
           }
           if (!cred) throw deviceProblem(null, true);
           answer = registrationJSON(cred);
         }
         say.status('Enregistrement…');
-        const fin = await api('/api/cles-d-acces/inscription/fin', { name, credential: answer });
+        const fin = await api('/api/cles-d-acces/inscription/fin', { name, credential: answer, ceremony: answerId });
         if (fin.status === 201) {
           answer = null;
           say.status("Clé d'accès créée.");
@@ -277,8 +321,8 @@
         if (fin.status !== 422) answer = null;
         throw serverProblem(fin);
       } catch (err) {
-        const p = deviceProblem(err, true);
-        say.error(p.message);
+        const p = deviceProblem(err, true, origin);
+        say.error(p);
         markName(p);
         if (!answer) prepare().catch(() => (prepared = null));
       } finally {
@@ -298,18 +342,37 @@
     let prepared = null; // { publicKey, at } of the page's discoverable challenge
     let conditional = null; // { controller, done } while the suggestions wait
     let busy = false;
-    let refresh = null;
+    let refresh = null; // the timer that fetches a fresh challenge, or retries after a failure
+    const origin = publicOrigin(block);
+    let stopped = false; // an error no retry cures (wrong address…): no more challenges
+    let failures = 0; // suggestions that failed in a row: the next try waits longer
+
+    /** The wait before trying the suggestions again: 2 s, 4 s, 8 s… up to a minute. */
+    function backoff() {
+      failures += 1;
+      return Math.min(2000 * 2 ** (failures - 1), 60 * 1000);
+    }
+
+    /** Shows what went wrong; an error no retry cures stops the page's attempts. */
+    function fail(err) {
+      if (final(err) || (err instanceof Problem && err.link)) stopped = true;
+      say.error(deviceProblem(err, false, origin));
+    }
 
     async function challenge(email) {
       const start = await api('/api/connexion', email ? { email } : {});
       if (start.status !== 200 || !start.json.options) throw serverProblem(start);
-      return { publicKey: requestOptions(start.json.options.publicKey), at: Date.now() };
+      return {
+        publicKey: requestOptions(start.json.options.publicKey),
+        at: Date.now(),
+        id: start.json.ceremony,
+      };
     }
 
-    async function finish(cred) {
+    async function finish(cred, ceremony) {
       if (!cred) throw deviceProblem(null, false);
       say.status('Connexion…');
-      const fin = await api('/api/connexion/fin', { credential: assertionJSON(cred) });
+      const fin = await api('/api/connexion/fin', { credential: assertionJSON(cred), ceremony });
       if (fin.status === 200 && fin.json.redirect) {
         window.location.assign(fin.json.redirect);
         return;
@@ -340,11 +403,12 @@
     async function arm() {
       clearTimeout(refresh);
       await stopConditional();
+      if (stopped) return;
       try {
         prepared = await challenge(null);
       } catch (err) {
         prepared = null;
-        say.error(deviceProblem(err, false).message);
+        fail(err);
         return;
       }
       refresh = setTimeout(() => {
@@ -353,6 +417,7 @@
       if (!(await conditionalAvailable())) return;
       const controller = new AbortController();
       const publicKey = prepared.publicKey;
+      const id = prepared.id;
       const done = navigator.credentials
         .get({ publicKey, mediation: 'conditional', signal: controller.signal })
         .then(async (cred) => {
@@ -361,7 +426,7 @@
           prepared = null;
           busy = true;
           try {
-            await finish(cred);
+            await finish(cred, id);
           } finally {
             busy = false;
           }
@@ -370,8 +435,14 @@
       done.catch((err) => {
         if (controller.signal.aborted || (err && err.name === 'AbortError')) return;
         if (err && err.name === 'NotAllowedError') return; // suggestions dismissed
-        say.error(deviceProblem(err, false).message);
-        arm();
+        if (conditional && conditional.done === done) conditional = null;
+        fail(err);
+        if (stopped) return;
+        // Never at once: a failure that repeats would otherwise flood the server.
+        clearTimeout(refresh);
+        refresh = setTimeout(() => {
+          if (!busy) arm();
+        }, backoff());
       });
     }
 
@@ -390,11 +461,13 @@
         try {
           cred = await navigator.credentials.get({ publicKey: ceremony.publicKey });
         } catch (err) {
-          throw deviceProblem(err, false);
+          if (final(err)) stopped = true;
+          throw deviceProblem(err, false, origin);
         }
-        await finish(cred);
+        failures = 0;
+        await finish(cred, ceremony.id);
       } catch (err) {
-        say.error(deviceProblem(err, false).message);
+        fail(err);
         arm();
       } finally {
         busy = false;
@@ -402,7 +475,21 @@
       }
     }
 
-    button.addEventListener('click', () => modal(null));
+    // Livret opened at another address (an IP, another name): the browser would refuse
+    // every challenge; the page says where Livret is instead of asking the server.
+    const elsewhere = !!origin && origin !== window.location.origin;
+
+    /** A person's own try: once more, unless the address is wrong. */
+    function retry(email) {
+      if (elsewhere) {
+        say.error(wrongAddress(origin));
+        return;
+      }
+      stopped = false;
+      modal(email);
+    }
+
+    button.addEventListener('click', () => retry(null));
     emailForm.addEventListener('submit', (event) => {
       event.preventDefault();
       const email = emailInput.value.trim();
@@ -411,19 +498,32 @@
         emailInput.focus();
         return;
       }
-      modal(email);
+      retry(email);
     });
+    if (elsewhere) {
+      stopped = true;
+      say.error(wrongAddress(origin));
+      return;
+    }
     arm();
   }
 
   // ---- A tutor's link protected by a passkey -------------------------------------------------
   function setUpTutorLink(button) {
+    const origin = publicOrigin(button);
     const errorBox = document.getElementById('tutor-passkey-error');
     const unsupported = document.getElementById('tutor-passkey-unsupported');
     button.hidden = false;
     if (unsupported) unsupported.hidden = true;
-    const say = (message) => {
-      if (errorBox) errorBox.textContent = message || '';
+    const say = (problem) => {
+      if (!errorBox) return;
+      errorBox.textContent = problem instanceof Problem ? problem.message : problem || '';
+      if (problem instanceof Problem && problem.link) {
+        const a = document.createElement('a');
+        a.href = problem.link + window.location.pathname;
+        a.textContent = problem.link;
+        errorBox.append(' ', a, '.');
+      }
     };
 
     async function confirm() {
@@ -438,10 +538,13 @@
       try {
         cred = await navigator.credentials.get({ publicKey: requestOptions(start.json.options.publicKey) });
       } catch (err) {
-        throw deviceProblem(err, false);
+        throw deviceProblem(err, false, origin);
       }
       if (!cred) throw deviceProblem(null, false);
-      const done = await api(button.dataset.finish, { credential: assertionJSON(cred) });
+      const done = await api(button.dataset.finish, {
+        credential: assertionJSON(cred),
+        ceremony: start.json.ceremony,
+      });
       if (done.status === 200 && done.json.redirect) {
         window.location.assign(done.json.redirect);
         return;
@@ -456,7 +559,7 @@
       try {
         await confirm();
       } catch (err) {
-        say(err instanceof Problem ? err.message : NETWORK);
+        say(err instanceof Problem ? err : NETWORK);
       } finally {
         button.disabled = false;
       }

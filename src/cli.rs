@@ -116,6 +116,37 @@ pub fn parse_listen(value: &str) -> Result<SocketAddr, String> {
 }
 
 impl ServeArgs {
+    /// What becomes of the public address when `--public-url` (or `LIVRET_PUBLIC_URL`)
+    /// is not given: it is derived from `--listen` ([`crate::config::default_public_url`]).
+    /// Returns `Ok(None)` when that is fine (a public URL given, or a loopback listen
+    /// address), `Ok(Some(warning))` for an unspecified address (`0.0.0.0`, `::`: Livret
+    /// answers on the network, but its links and passkeys use `http://localhost:PORT`),
+    /// and the reason to refuse to start for any other IP address (passkeys need a
+    /// domain, issue 7).
+    ///
+    /// # Errors
+    /// A French message naming `--listen` as the source and saying what to give.
+    pub fn check_derived_public_url(&self) -> Result<Option<String>, String> {
+        if self.public_url.is_some() {
+            return Ok(None);
+        }
+        let derived = crate::config::default_public_url(self.listen);
+        let port = self.listen.port();
+        if self.listen.ip().is_loopback() {
+            Ok(None)
+        } else if self.listen.ip().is_unspecified() {
+            Ok(Some(format!(
+                "Livret écoute sur {} (toutes les adresses de cette machine) mais, sans --public-url, ses liens et ses clés d'accès utilisent {derived} : ils ne marchent que sur cette machine. Pour les autres postes, donnez --public-url https://<nom de domaine> (ou LIVRET_PUBLIC_URL).",
+                self.listen
+            )))
+        } else {
+            Err(format!(
+                "sans --public-url, l'adresse publique serait {derived}, tirée de --listen {} : une adresse IP, or les clés d'accès (WebAuthn) exigent un nom de domaine. Donnez --public-url https://<nom de domaine> (ou LIVRET_PUBLIC_URL), le nom par lequel les navigateurs joignent Livret ; pour essayer Livret sur ce poste, écoutez sur 127.0.0.1:{port} (adresse http://localhost:{port}).",
+                self.listen
+            ))
+        }
+    }
+
     /// The configuration these options describe. Without `--public-url`, the public
     /// address is `http://<listen>` (`localhost` for an unspecified address).
     pub fn config(&self) -> Config {

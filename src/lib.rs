@@ -101,13 +101,7 @@ pub async fn serve(mut config: Config, demo: bool) -> Result<()> {
     let acceptor =
         poem::listener::Listener::into_acceptor(poem::listener::TcpListener::bind(config.listen))
             .await
-            .map_err(|e| {
-                Error::Startup(format!(
-                    "impossible d'écouter sur {} ({}) : un autre service utilise-t-il ce port ?",
-                    config.listen,
-                    e.kind()
-                ))
-            })?;
+            .map_err(|e| Error::Startup(bind_failure(config.listen, &e)))?;
     let bound: Option<std::net::SocketAddr> = poem::listener::Acceptor::local_addr(&acceptor)
         .first()
         .and_then(|a| a.as_socket_addr().copied());
@@ -148,6 +142,25 @@ pub async fn serve(mut config: Config, demo: bool) -> Result<()> {
     state.push.shutdown(std::time::Duration::from_secs(5)).await;
     state.store.flush().await?;
     Ok(())
+}
+
+/// Why `listen` could not be bound, in French, from the error's kind: the port taken,
+/// an address this machine does not have, a port below 1024 without the right.
+fn bind_failure(listen: std::net::SocketAddr, e: &std::io::Error) -> String {
+    let port = listen.port();
+    match e.kind() {
+        std::io::ErrorKind::AddrInUse => format!(
+            "impossible d'écouter sur {listen} : le port {port} est déjà pris (un autre Livret, ou un autre service, l'utilise). Arrêtez-le, ou choisissez un autre port avec --listen."
+        ),
+        std::io::ErrorKind::AddrNotAvailable => format!(
+            "impossible d'écouter sur {listen} : cette machine n'a pas l'adresse {} (--listen). Donnez une adresse de cette machine, 127.0.0.1:{port} pour elle seule, ou 0.0.0.0:{port} pour toutes.",
+            listen.ip()
+        ),
+        std::io::ErrorKind::PermissionDenied => format!(
+            "impossible d'écouter sur {listen} : permission refusée (les ports inférieurs à 1024 demandent des droits d'administration). Choisissez un port à partir de 1024, par exemple 8080, derrière un proxy HTTPS."
+        ),
+        _ => format!("impossible d'écouter sur {listen} : {e}"),
+    }
 }
 
 fn setup_line(public_url: &str, secret: &str) -> String {

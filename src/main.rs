@@ -16,7 +16,14 @@ async fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve(args) => finish(livret::serve(args.config(), args.demo).await, |()| {}),
+        Command::Serve(args) => {
+            match args.check_derived_public_url() {
+                Err(why) => return finish(Err::<(), _>(why), |()| {}),
+                Ok(Some(warning)) => tracing::warn!("{warning}"),
+                Ok(None) => {}
+            }
+            finish(livret::serve(args.config(), args.demo).await, |()| {})
+        }
         Command::Admin(AdminCommand::SetupLink(args)) => {
             finish(livret::admin_setup_link(args.config()).await, |line| {
                 println!("{line}")

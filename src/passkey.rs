@@ -44,6 +44,10 @@ pub enum PasskeyError {
     /// This passkey is already registered.
     #[error("credential already registered")]
     AlreadyRegistered,
+    /// Too many ceremonies waiting ([`crate::store::MAX_LIVE_CEREMONIES`]): a start is
+    /// refused until some expire.
+    #[error("too many ceremonies in progress")]
+    Busy,
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -64,6 +68,7 @@ impl PasskeyError {
                 "Ce compte n'est plus actif : adressez-vous à votre établissement."
             }
             PasskeyError::AlreadyRegistered => "Cette clé d'accès est déjà enregistrée.",
+            PasskeyError::Busy => "Trop de demandes en cours : réessayez dans une minute.",
             PasskeyError::Store(_) => {
                 "Une erreur interne est survenue : réessayez dans un instant."
             }
@@ -134,10 +139,15 @@ async fn keep(
             .checked_add(SignedDuration::from_mins(CEREMONY_MINUTES))
             .unwrap_or(now),
     };
-    store
+    if store
         .put_ceremony(&hash_secret(&secret), &ceremony, now)
-        .await?;
-    Ok(secret)
+        .await?
+    {
+        Ok(secret)
+    } else {
+        tracing::warn!("trop de cérémonies de clé d'accès en cours : démarrage refusé");
+        Err(PasskeyError::Busy)
+    }
 }
 
 /// Takes the ceremony of `secret` back (once).
@@ -192,6 +202,15 @@ pub async fn start_registration(
     Ok((secret, options))
 }
 
+/// The backup flags (eligible, state) of a `Passkey` serialised by webauthn-rs (it has
+/// no accessor for them without its `danger-credential-internals` feature): its JSON is
+/// `{"cred": {…, "backup_eligible": bool, "backup_state": bool}}`. False when absent.
+fn backup_flags(passkey_json: &str) -> (bool, bool) {
+    let value: serde_json::Value = serde_json::from_str(passkey_json).unwrap_or_default();
+    let flag = |name: &str| value["cred"][name].as_bool().unwrap_or(false);
+    (flag("backup_eligible"), flag("backup_state"))
+}
+
 /// Finishes a registration started by [`start_registration`] for the same `subject`
 /// and stores the passkey under `name` (already validated).
 ///
@@ -216,16 +235,18 @@ pub async fn finish_registration(
     let passkey = webauthn
         .finish_passkey_registration(answer, &state)
         .map_err(refused)?;
+    let passkey_json = to_json(&passkey)?;
+    let (backup_eligible, backup_state) = backup_flags(&passkey_json);
     let record = PasskeyCredential {
         id: PasskeyId::new(),
         subject,
         credential_id: passkey.cred_id().to_vec(),
         name: name.to_string(),
-        passkey_json: to_json(&passkey)?,
+        passkey_json,
         created_at: clock.now(),
         last_used: None,
-        backup_eligible: false,
-        backup_state: false,
+        backup_eligible,
+        backup_state,
     };
     if !store.add_passkey(&record).await? {
         return Err(PasskeyError::AlreadyRegistered);
@@ -233,70 +254,124 @@ pub async fn finish_registration(
     Ok(record)
 }
 
-/// Starts a sign-in. With `who` = `None`, any discoverable passkey of this site may
-/// answer (the browser lists them: no user name typed). With `Some(subject)` (the
-/// user-name-first path), only that person's passkeys are allowed; a person without
-/// passkeys gets a discoverable challenge all the same, so the answer does not tell
-/// whether an account exists. Returns the ceremony secret and the options for
-/// `navigator.credentials.get()` (no `mediation`: the page adds `conditional` for the
-/// autofill path).
+/// Who a sign-in is for: anyone (discoverable: the browser lists this site's passkeys),
+/// or the person with the e-mail address typed (user-name-first path).
+#[derive(Debug, Clone, Copy)]
+pub enum SignInFor<'a> {
+    /// No user name typed.
+    Anyone,
+    /// An e-mail address was typed (`email`, folded: trimmed, lower case); `person` is
+    /// its active owner, if any.
+    Named {
+        /// The folded e-mail address.
+        email: &'a str,
+        /// Its owner, when there is one.
+        person: Option<Subject>,
+    },
+}
+
+/// Length of a decoy credential id, in bytes (the length of the ids the common
+/// platform authenticators make).
+const DECOY_ID_BYTES: usize = 16;
+
+/// HMAC-SHA256 (RFC 2104) of `message` with a 32-byte `key`.
+fn hmac_sha256(key: &[u8; 32], message: &[u8]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut inner_pad = [0x36u8; 64];
+    let mut outer_pad = [0x5cu8; 64];
+    for (i, k) in key.iter().enumerate() {
+        inner_pad[i] ^= k;
+        outer_pad[i] ^= k;
+    }
+    let inner: [u8; 32] = Sha256::new()
+        .chain_update(inner_pad)
+        .chain_update(message)
+        .finalize()
+        .into();
+    Sha256::new()
+        .chain_update(outer_pad)
+        .chain_update(inner)
+        .finalize()
+        .into()
+}
+
+fn allow(id: Vec<u8>) -> webauthn_rs_proto::AllowCredentials {
+    webauthn_rs_proto::AllowCredentials {
+        type_: "public-key".to_string(),
+        id,
+        transports: None,
+    }
+}
+
+/// Starts a sign-in ([`SignInFor`]). Both paths build a discoverable challenge, so
+/// their options have the same shape (same keys, same extensions); with an e-mail
+/// address, `allowCredentials` lists its owner's passkeys, or — for an address nobody
+/// has, or a person without passkeys — one decoy id (HMAC-SHA256 of the address with a
+/// server key, [`DECOY_ID_BYTES`] bytes, the same at each try), so the answer never
+/// tells whether an account exists (issue 7). Returns the ceremony secret and the
+/// options for `navigator.credentials.get()` (no `mediation`: the page adds
+/// `conditional` for the autofill path).
 ///
 /// # Errors
-/// Store failure; webauthn-rs refusing to build the challenge.
+/// [`PasskeyError::Busy`] when too many ceremonies wait; store failure; webauthn-rs
+/// refusing to build the challenge.
 pub async fn start_sign_in(
     webauthn: &Webauthn,
     store: &Store,
     clock: &Clock,
-    who: Option<Subject>,
+    who: SignInFor<'_>,
 ) -> Result<(String, RequestChallengeResponse), PasskeyError> {
-    let known: Vec<Passkey> = match &who {
-        Some(subject) => store
-            .passkeys_of(subject)?
-            .iter()
-            .filter_map(|p| serde_json::from_str(&p.passkey_json).ok())
-            .collect(),
-        None => Vec::new(),
-    };
-    let (mut options, purpose, state_json) = match who {
-        Some(subject) if !known.is_empty() => {
-            let (options, state) = webauthn
-                .start_passkey_authentication(&known)
-                .map_err(refused)?;
-            (
-                options,
-                CeremonyPurpose::SignInAs(subject),
-                to_json(&state)?,
-            )
-        }
-        _ => {
-            let (options, state) = webauthn
-                .start_discoverable_authentication()
-                .map_err(refused)?;
-            (options, CeremonyPurpose::SignIn, to_json(&state)?)
+    let (mut options, state) = webauthn
+        .start_discoverable_authentication()
+        .map_err(refused)?;
+    let purpose = match who {
+        SignInFor::Anyone => CeremonyPurpose::SignIn,
+        SignInFor::Named { email, person } => {
+            let mut ids: Vec<Vec<u8>> = match &person {
+                Some(subject) => store
+                    .passkeys_of(subject)?
+                    .into_iter()
+                    .map(|p| p.credential_id)
+                    .collect(),
+                None => Vec::new(),
+            };
+            if ids.is_empty() {
+                let key = store.passkey_decoy_key().await?;
+                let mac = hmac_sha256(&key, format!("courriel:{email}").as_bytes());
+                ids.push(mac[..DECOY_ID_BYTES].to_vec());
+            }
+            options.public_key.allow_credentials = ids.into_iter().map(allow).collect();
+            match person {
+                Some(subject) => CeremonyPurpose::SignInAs(subject),
+                None => CeremonyPurpose::Nobody,
+            }
         }
     };
     options.mediation = None;
-    let secret = keep(store, clock, purpose, state_json).await?;
+    let secret = keep(store, clock, purpose, to_json(&state)?).await?;
     Ok((secret, options))
 }
 
 /// Finishes a sign-in started by [`start_sign_in`] (or [`start_tutor_link`]) and returns
-/// whose passkey answered and what the ceremony was for (the caller checks a
-/// [`CeremonyPurpose::TutorLink`]'s link). The passkey's counter, backup flags and last
-/// use are written back.
+/// whose passkey answered and what the ceremony was for. Once the answer is verified,
+/// `accept(subject, purpose)` decides whether the caller takes it (a tutor's passkey on
+/// the sign-in page, an inactive person, a tutor link's ceremony on another route, a
+/// ceremony of another link…); only when it accepts are the passkey's counter, backup
+/// flags and last use written back, so a refused sign-in leaves no trace on the
+/// passkey.
 ///
 /// # Errors
 /// [`PasskeyError::Expired`], [`PasskeyError::UnknownCredential`] (removed passkey),
 /// [`PasskeyError::Refused`] (bad signature, origin, challenge, user verification, a
-/// counter that went backwards, or a ceremony of another purpose),
-/// [`PasskeyError::Inactive`] is left to the caller (it knows who is active); store
-/// failure.
+/// counter that went backwards, or a ceremony of another purpose), whatever `accept`
+/// returns; store failure.
 pub async fn finish_sign_in(
     webauthn: &Webauthn,
     store: &Store,
     clock: &Clock,
     secret: &str,
     answer: &PublicKeyCredential,
+    accept: impl FnOnce(&Subject, &CeremonyPurpose) -> Result<(), PasskeyError>,
 ) -> Result<(Subject, CeremonyPurpose), PasskeyError> {
     let ceremony = take(store, clock, secret).await?;
     let mut stored = store
@@ -316,9 +391,16 @@ pub async fn finish_sign_in(
                 .finish_discoverable_authentication_v2(answer, state, &passkey)
                 .map_err(refused)?
         }
-        CeremonyPurpose::SignInAs(subject) | CeremonyPurpose::TutorLink { subject, .. }
-            if *subject == stored.subject =>
-        {
+        // The e-mail-first path: a discoverable challenge narrowed to one person's
+        // passkeys; webauthn-rs accepts any passkey it is given, so the owner is
+        // checked here.
+        CeremonyPurpose::SignInAs(subject) if *subject == stored.subject => {
+            let state: DiscoverableAuthentication = from_json(&ceremony.state_json)?;
+            webauthn
+                .finish_discoverable_authentication_v2(answer, state, &passkey)
+                .map_err(refused)?
+        }
+        CeremonyPurpose::TutorLink { subject, .. } if *subject == stored.subject => {
             let state: PasskeyAuthentication = from_json(&ceremony.state_json)?;
             webauthn
                 .finish_passkey_authentication(answer, &state)
@@ -329,6 +411,7 @@ pub async fn finish_sign_in(
     if !result.user_verified() {
         return Err(PasskeyError::Refused("user not verified".into()));
     }
+    accept(&stored.subject, &ceremony.purpose)?;
     passkey.update_credential(&result);
     stored.passkey_json = to_json(&passkey)?;
     stored.backup_eligible = result.backup_eligible();

@@ -40,6 +40,8 @@ mod notify_settings;
 mod offline;
 #[path = "app/pages.rs"]
 mod pages;
+#[path = "app/passkey_messages.rs"]
+mod passkey_messages;
 #[path = "app/passkeys.rs"]
 mod passkeys;
 #[path = "app/placements.rs"]

@@ -53,6 +53,9 @@ pub enum CeremonyPurpose {
     SignIn,
     /// Signing in as this person (user-name-first path: their passkeys are listed).
     SignInAs(Subject),
+    /// The user-name-first path for an e-mail address nobody has: the options list a
+    /// decoy credential id, and every answer is refused.
+    Nobody,
     /// A tutor confirming their personal link with their passkey; the SHA-256 of the
     /// link is kept so that the session opened is tied to that link.
     TutorLink {

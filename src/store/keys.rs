@@ -38,6 +38,8 @@
 //! | `passkey/` | subject (17 bytes), passkey id | a registered passkey |
 //! | `passkey-cred/` | SHA-256 of the WebAuthn credential id | key of the passkey under `passkey/` |
 //! | `ceremony/` | SHA-256 of the ceremony secret | a WebAuthn ceremony's server-side state (expires after 5 minutes) |
+//! | `ceremony-purged` | (nothing more) | when expired ceremonies were last purged (i64 seconds, big-endian) |
+//! | `passkey-decoy-key` | (nothing more) | 32 random bytes: HMAC key of the decoy credential ids an unknown e-mail gets |
 //!
 //! Ids are 16 raw bytes; dates and times are big-endian and bit-inverted where the
 //! newest must come first.
@@ -135,6 +137,10 @@ pub const PASSKEY: &[u8] = b"passkey/";
 pub const PASSKEY_CREDENTIAL: &[u8] = b"passkey-cred/";
 /// Prefix of WebAuthn ceremonies in progress, by SHA-256 of the ceremony secret.
 pub const CEREMONY: &[u8] = b"ceremony/";
+/// When expired ceremonies were last purged (seconds since the epoch, i64 big-endian).
+pub const CEREMONY_PURGED: &[u8] = b"ceremony-purged";
+/// HMAC key (32 random bytes) of the decoy credential ids of unknown e-mail addresses.
+pub const PASSKEY_DECOY_KEY: &[u8] = b"passkey-decoy-key";
 
 /// Concatenates parts into one key.
 pub fn key(parts: &[&[u8]]) -> Vec<u8> {

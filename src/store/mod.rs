@@ -13,7 +13,7 @@ pub mod migrations;
 mod notify;
 mod outbox;
 mod passkeys;
-pub use passkeys::PasskeyRemoval;
+pub use passkeys::{MAX_LIVE_CEREMONIES, PURGE_EVERY_SECS, PasskeyRemoval};
 mod passkey_reset;
 mod people;
 mod placements;

@@ -27,6 +27,13 @@ pub(super) fn credential_key(credential_id: &[u8]) -> Vec<u8> {
     keys::key(&[keys::PASSKEY_CREDENTIAL, &hash])
 }
 
+/// Expired ceremonies are purged at most this often, in seconds.
+pub const PURGE_EVERY_SECS: i64 = 60;
+
+/// Most ceremonies waiting at once; beyond, new starts are refused (issue 7: a
+/// ceremony is stored on every sign-in page view).
+pub const MAX_LIVE_CEREMONIES: usize = 10_000;
+
 fn ceremony_key(hash: &[u8; 32]) -> Vec<u8> {
     keys::key(&[keys::CEREMONY, hash])
 }
@@ -135,7 +142,9 @@ impl Store {
 
     /// Removes one of `subject`'s passkeys, unless it is their last one and
     /// `other_way_in` is false (checked in the same transaction, so two tabs removing
-    /// the last two passkeys at once leave one).
+    /// the last two passkeys at once leave one). In the same transaction, ends every
+    /// session of `subject` except `keep_session` (SHA-256 of the current session's
+    /// cookie): a lost device's sessions end with its passkey (issue 7).
     ///
     /// # Errors
     /// sled failure or unreadable record.
@@ -144,8 +153,14 @@ impl Store {
         subject: &Subject,
         id: PasskeyId,
         other_way_in: bool,
+        keep_session: &[u8; 32],
     ) -> Result<PasskeyRemoval> {
         let key = passkey_key(subject, id);
+        let sessions: Vec<[u8; 32]> = self
+            .session_hashes_of(subject)?
+            .into_iter()
+            .filter(|h| h != keep_session)
+            .collect();
         let others: Vec<Vec<u8>> = self
             .passkeys_of(subject)?
             .into_iter()
@@ -167,6 +182,9 @@ impl Store {
             }
             tx.remove(&credential_key(&p.credential_id))?;
             tx.remove(&key)?;
+            for session in &sessions {
+                Self::remove_session(tx, subject, session)?;
+            }
             Ok(PasskeyRemoval::Removed)
         })
         .await
@@ -188,7 +206,10 @@ impl Store {
     }
 
     /// Keeps a ceremony's state under `hash` (the SHA-256 of the ceremony secret the
-    /// browser holds), and drops ceremonies expired before `now`.
+    /// browser holds). At most once every [`PURGE_EVERY_SECS`] seconds (the last purge
+    /// time is kept under `ceremony-purged`), first drops the ceremonies expired before
+    /// `now`. Returns false, keeping nothing, when [`MAX_LIVE_CEREMONIES`] ceremonies are
+    /// already waiting (someone is flooding the start endpoints).
     ///
     /// # Errors
     /// sled failure or unreadable record.
@@ -197,20 +218,72 @@ impl Store {
         hash: &[u8; 32],
         ceremony: &Ceremony,
         now: Timestamp,
-    ) -> Result<()> {
-        let expired: Vec<Vec<u8>> = self
+    ) -> Result<bool> {
+        let last = self
+            .data
+            .get(keys::CEREMONY_PURGED)?
+            .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
+            .map(i64::from_be_bytes);
+        let due =
+            last.is_none_or(|at| now.as_second() - at >= PURGE_EVERY_SECS || now.as_second() < at);
+        let expired: Vec<Vec<u8>> = if due {
+            self.data
+                .scan_prefix(keys::CEREMONY)
+                .filter_map(|kv| kv.ok())
+                .filter(|(_, v)| {
+                    super::codec::decode::<Ceremony>(v).map_or(true, |c| c.expires <= now)
+                })
+                .map(|(k, _)| k.to_vec())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let live = self
             .data
             .scan_prefix(keys::CEREMONY)
-            .filter_map(|kv| kv.ok())
-            .filter(|(_, v)| super::codec::decode::<Ceremony>(v).map_or(true, |c| c.expires <= now))
-            .map(|(k, _)| k.to_vec())
-            .collect();
+            .keys()
+            .take(MAX_LIVE_CEREMONIES + expired.len())
+            .count()
+            .saturating_sub(expired.len());
         let key = ceremony_key(hash);
         self.write(|tx| {
             for k in &expired {
                 tx.remove(k)?;
             }
-            tx.put(&key, ceremony)
+            if due {
+                tx.put_raw(keys::CEREMONY_PURGED, &now.as_second().to_be_bytes())?;
+            }
+            if live >= MAX_LIVE_CEREMONIES {
+                return Ok(false);
+            }
+            tx.put(&key, ceremony)?;
+            Ok(true)
+        })
+        .await
+    }
+
+    /// The HMAC key of decoy credential ids (32 random bytes), made on first use.
+    ///
+    /// # Errors
+    /// sled failure.
+    pub async fn passkey_decoy_key(&self) -> Result<[u8; 32]> {
+        if let Some(v) = self.data.get(keys::PASSKEY_DECOY_KEY)?
+            && let Ok(k) = <[u8; 32]>::try_from(v.as_ref())
+        {
+            return Ok(k);
+        }
+        let mut fresh = [0u8; 32];
+        rand::Rng::fill_bytes(&mut rand::rng(), &mut fresh);
+        self.write(|tx| match tx.get_raw(keys::PASSKEY_DECOY_KEY)? {
+            Some(v) if v.len() == 32 => {
+                let mut k = [0u8; 32];
+                k.copy_from_slice(&v);
+                Ok(k)
+            }
+            _ => {
+                tx.put_raw(keys::PASSKEY_DECOY_KEY, &fresh)?;
+                Ok(fresh)
+            }
         })
         .await
     }

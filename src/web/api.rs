@@ -102,7 +102,7 @@ pub fn json_error(e: &Error) -> Response {
         Error::PayloadTooLarge => (
             StatusCode::PAYLOAD_TOO_LARGE,
             "too-large",
-            "Cet envoi dépasse la taille autorisée (64 Kio) : raccourcissez le texte puis renvoyez-le.",
+            "Cet envoi est trop volumineux : rien n'a été enregistré.",
         ),
         Error::TooManyRequests(_) => (
             StatusCode::TOO_MANY_REQUESTS,

@@ -1,19 +1,23 @@
 //! The passkey JSON API (issue 7) that `pwa/passkey.js` calls around
 //! `navigator.credentials.create()` and `get()`:
 //!
-//! - `POST /api/cles-d-acces/inscription` `{"name"?}` → `{"options": <creation options>}`
-//!   (signed in: students, teachers, coordinators, and tutors in their link session);
-//! - `POST /api/cles-d-acces/inscription/fin` `{"name", "credential"}` → 201 `{"id",
-//!   "name"}`;
-//! - `POST /api/connexion` `{"email"?}` → `{"options": <request options>}` (public,
-//!   rate-limited; with an e-mail, only that person's passkeys are offered);
-//! - `POST /api/connexion/fin` `{"credential"}` → `{"redirect": "/"}` and a new session.
+//! - `POST /api/cles-d-acces/inscription` `{"name"?}` → `{"options": <creation options>,
+//!   "ceremony": "<id>"}` (signed in: students, teachers, coordinators, and tutors in
+//!   their link session);
+//! - `POST /api/cles-d-acces/inscription/fin` `{"name", "credential", "ceremony"}` → 201
+//!   `{"id", "name"}`;
+//! - `POST /api/connexion` `{"email"?}` → `{"options": <request options>, "ceremony":
+//!   "<id>"}` (public, rate-limited; with an e-mail, only that person's passkeys are
+//!   offered);
+//! - `POST /api/connexion/fin` `{"credential", "ceremony"}` → `{"redirect": "/"}` and a
+//!   new session.
 //!
-//! Each start sets the ceremony cookie ([`ceremony_cookie_name`]: HttpOnly,
-//! SameSite=Strict, five minutes) holding the ceremony secret; the ceremony's state
-//! stays in the store ([`crate::passkey`]) and never reaches the browser. The finish
-//! endpoints clear the cookie; a missing, foreign or replayed one gets the "expired"
-//! answer (400).
+//! Each start sets a cookie of its own for that ceremony ([`ceremony_cookie_name`]:
+//! `livret-ceremony-<id>`, HttpOnly, SameSite=Strict, five minutes) holding the
+//! ceremony secret, and answers the short `<id>`, which the finish sends back: two tabs
+//! (or a page reloaded) each keep their own ceremony. The ceremony's state stays in the
+//! store ([`crate::passkey`]) and never reaches the browser. The finish endpoints clear
+//! that cookie; a missing, foreign or replayed one gets the "expired" answer (400).
 //!
 //! CSRF defence as for the sync API ([`super::api`]): the global guard's `Origin` /
 //! `Sec-Fetch-Site` check, plus `X-Livret-Sync: 1` and `Content-Type:
@@ -41,21 +45,39 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
 
-/// Name of the ceremony cookie: `__Host-livret-ceremony` over HTTPS (bound to the exact
-/// host, path `/`, `Secure`), `livret-ceremony` over plain HTTP.
-pub fn ceremony_cookie_name(secure: bool) -> &'static str {
+/// Length of a ceremony id, in base64url characters (72 random bits: it only tells one
+/// ceremony cookie of this browser from another; the secret is the cookie's value).
+const CEREMONY_ID_CHARS: usize = 12;
+
+/// A fresh ceremony id ([`CEREMONY_ID_CHARS`] base64url characters).
+pub fn new_ceremony_id() -> String {
+    auth::new_secret().chars().take(CEREMONY_ID_CHARS).collect()
+}
+
+/// True for an id [`new_ceremony_id`] could have made (what the browser sends back is
+/// checked before it names a cookie).
+fn valid_ceremony_id(id: &str) -> bool {
+    id.len() == CEREMONY_ID_CHARS
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Name of ceremony `id`'s cookie: `__Host-livret-ceremony-<id>` over HTTPS (bound to
+/// the exact host, path `/`, `Secure`), `livret-ceremony-<id>` over plain HTTP.
+pub fn ceremony_cookie_name(secure: bool, id: &str) -> String {
     if secure {
-        "__Host-livret-ceremony"
+        format!("__Host-livret-ceremony-{id}")
     } else {
-        "livret-ceremony"
+        format!("livret-ceremony-{id}")
     }
 }
 
-/// The ceremony cookie holding `secret` (from a `start_*` of [`crate::passkey`]):
+/// Ceremony `id`'s cookie holding `secret` (from a `start_*` of [`crate::passkey`]):
 /// HttpOnly, SameSite=Strict, path `/`, `Secure` over HTTPS, for
 /// [`CEREMONY_MINUTES`] minutes. An empty `secret` with a zero lifetime deletes it.
-pub fn ceremony_cookie(secure: bool, secret: &str) -> Cookie {
-    let mut c = Cookie::new_with_str(ceremony_cookie_name(secure), secret);
+pub fn ceremony_cookie(secure: bool, id: &str, secret: &str) -> Cookie {
+    let mut c = Cookie::new_with_str(ceremony_cookie_name(secure, id), secret);
     c.set_http_only(true);
     c.set_same_site(SameSite::Strict);
     c.set_secure(secure);
@@ -69,14 +91,26 @@ pub fn ceremony_cookie(secure: bool, secret: &str) -> Cookie {
     c
 }
 
-/// The ceremony secret this browser holds ("" when none), and a cookie deleting it
-/// added to `jar` (a ceremony is answered once).
-pub fn take_ceremony_secret(jar: &CookieJar, secure: bool) -> String {
+/// Starts a ceremony cookie for `secret` in `jar`; returns its id, for the start's
+/// answer (`"ceremony"`).
+pub fn set_ceremony_cookie(jar: &CookieJar, secure: bool, secret: &str) -> String {
+    let id = new_ceremony_id();
+    jar.add(ceremony_cookie(secure, &id, secret));
+    id
+}
+
+/// The secret of ceremony `id` (sent back by the page) this browser holds ("" when
+/// none, or for a malformed id), and a cookie deleting it added to `jar` (a ceremony is
+/// answered once).
+pub fn take_ceremony_secret(jar: &CookieJar, secure: bool, id: &str) -> String {
+    if !valid_ceremony_id(id) {
+        return String::new();
+    }
     let secret = jar
-        .get(ceremony_cookie_name(secure))
+        .get(&ceremony_cookie_name(secure, id))
         .map(|c| c.value_str().to_string())
         .unwrap_or_default();
-    jar.add(ceremony_cookie(secure, ""));
+    jar.add(ceremony_cookie(secure, id, ""));
     secret
 }
 
@@ -139,6 +173,11 @@ impl Refusal {
             PasskeyError::AlreadyRegistered => {
                 Refusal::new(StatusCode::CONFLICT, "already-registered", message)
             }
+            PasskeyError::Busy => Refusal::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "Trop de demandes en cours : réessayez dans une minute.",
+            ),
             PasskeyError::Store(s) => Refusal::from(Error::Store(s)),
         }
     }
@@ -249,9 +288,12 @@ pub struct RegistrationStart {
     pub name: Option<String>,
 }
 
+/// A start's answer: the options for the browser and the ceremony's id, to send back
+/// with the finish.
 #[derive(Serialize)]
 struct OptionsAnswer<T: Serialize> {
     options: T,
+    ceremony: String,
 }
 
 /// `POST /api/cles-d-acces/inscription`: starts registering a passkey for the
@@ -292,8 +334,8 @@ async fn registration_start_inner(
     )
     .await
     .map_err(|e| Refusal::passkey(e, false))?;
-    jar.add(ceremony_cookie(state.config.secure(), &secret));
-    Ok(json(StatusCode::OK, &OptionsAnswer { options }))
+    let ceremony = set_ceremony_cookie(jar, state.config.secure(), &secret);
+    Ok(json(StatusCode::OK, &OptionsAnswer { options, ceremony }))
 }
 
 /// Body of `POST /api/cles-d-acces/inscription/fin`.
@@ -305,6 +347,9 @@ pub struct RegistrationFinish {
     /// The browser's answer to `navigator.credentials.create()`, binary fields in
     /// base64url.
     pub credential: RegisterPublicKeyCredential,
+    /// The ceremony id the start answered.
+    #[serde(default)]
+    pub ceremony: String,
 }
 
 #[derive(Serialize)]
@@ -314,7 +359,8 @@ struct Registered {
 }
 
 /// `POST /api/cles-d-acces/inscription/fin`: checks the device's answer against the
-/// ceremony of this browser's cookie and stores the passkey under the name given.
+/// ceremony whose id it sends back and stores the passkey under the name given; for a
+/// tutor (binding a passkey to their link), every other session of theirs ends.
 /// Answers 201 `{"id", "name"}` and leaves a message for the next page.
 ///
 /// # Errors
@@ -341,7 +387,7 @@ async fn registration_finish_inner(
     let sent: RegistrationFinish = read_json(state, req, body).await?;
     let viewer = Viewer::from_session(req).await?;
     let name = validate_name(&sent.name).map_err(Refusal::bad_name)?;
-    let secret = take_ceremony_secret(jar, state.config.secure());
+    let secret = take_ceremony_secret(jar, state.config.secure(), &sent.ceremony);
     let stored = passkey::finish_registration(
         &state.webauthn,
         &state.store,
@@ -353,6 +399,14 @@ async fn registration_finish_inner(
     )
     .await
     .map_err(|e| Refusal::passkey(e, false))?;
+    if matches!(viewer.subject, Subject::Tutor(_)) {
+        // The link alone no longer opens the space: whoever opened it before (a
+        // forwarded e-mail, a shared computer) is shut out now too.
+        state
+            .store
+            .end_other_sessions(&viewer.subject, &viewer.session_hash)
+            .await?;
+    }
     tracing::info!(
         role = viewer.subject.role_label(),
         "clé d'accès enregistrée"
@@ -414,12 +468,12 @@ fn person_by_email(state: &State, folded: &str) -> Result<Option<Subject>, Error
 /// {"publicKey": …}}` for `navigator.credentials.get()`, setting the ceremony cookie.
 /// Without `"email"` any passkey of this site may answer (discoverable credentials:
 /// the browser lists them). With it, only that person's passkeys are listed; an
-/// unknown address gets the discoverable answer, so the answer never tells whether an
-/// account exists.
+/// unknown address gets one decoy id instead, in options of the same shape
+/// ([`passkey::start_sign_in`]), so the answer never tells whether an account exists.
+/// The answer's `"ceremony"` id goes back with the finish.
 ///
 /// # Errors
-/// 429 (with `Retry-After`) past the client's limit, or the address's (ten, then one
-/// a minute); 403 without `X-Livret-Sync: 1` / JSON; 500 on store failure. All as JSON.
+/// 429 (with `Retry-After`) past the client's limit; 403 without `X-Livret-Sync: 1` / JSON; 500 on store failure. All as JSON.
 #[handler]
 pub async fn sign_in_start(
     state: Data<&State>,
@@ -444,20 +498,23 @@ async fn sign_in_start_inner(
         .as_deref()
         .map(fold_email)
         .filter(|e| !e.is_empty());
-    let account = folded
-        .as_deref()
-        .map(|e| auth::hash_secret(&format!("courriel:{e}")));
-    limit(state, client, account)?;
+    // Only the client's limit: a start verifies nothing, so counting it against the
+    // address typed would let anyone lock its owner out (failures are counted at the
+    // finish, per client and credential).
+    limit(state, client, None)?;
     let who = match folded.as_deref() {
-        Some(email) => person_by_email(state, email)?,
-        None => None,
+        Some(email) => passkey::SignInFor::Named {
+            email,
+            person: person_by_email(state, email)?,
+        },
+        None => passkey::SignInFor::Anyone,
     };
     let (secret, options) =
         passkey::start_sign_in(&state.webauthn, &state.store, &state.clock, who)
             .await
             .map_err(|e| Refusal::passkey(e, true))?;
-    jar.add(ceremony_cookie(state.config.secure(), &secret));
-    Ok(json(StatusCode::OK, &OptionsAnswer { options }))
+    let ceremony = set_ceremony_cookie(jar, state.config.secure(), &secret);
+    Ok(json(StatusCode::OK, &OptionsAnswer { options, ceremony }))
 }
 
 /// Body of `POST /api/connexion/fin`.
@@ -466,11 +523,24 @@ pub struct SignInFinish {
     /// The browser's answer to `navigator.credentials.get()`, binary fields in
     /// base64url, with `userHandle`.
     pub credential: PublicKeyCredential,
+    /// The ceremony id the start answered.
+    #[serde(default)]
+    pub ceremony: String,
 }
 
 #[derive(Serialize)]
 struct SignedIn {
     redirect: &'static str,
+}
+
+/// The key of the failed-verification count of `credential` (its base64url id) from
+/// `client`: SHA-256 of both.
+fn failure_key(client: &RemoteAddr, credential: &str) -> [u8; 32] {
+    let ip = client
+        .as_socket_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    auth::hash_secret(&format!("echec-cle-d-acces:{ip}:{credential}"))
 }
 
 /// Message for a tutor's passkey offered on the sign-in page.
@@ -482,7 +552,8 @@ pub const TUTOR_MESSAGE: &str = "Les tuteurs se connectent avec le lien personne
 /// `{"redirect": "/"}` with the session cookie.
 ///
 /// # Errors
-/// 429 past the client's limit or the credential's; 400 for an unknown, used or
+/// 429 past the client's limit, or after ten failed verifications of this credential
+/// from this client address (then one a minute; genuine sign-ins are not counted); 400 for an unknown, used or
 /// expired ceremony; 401 for an unknown (removed) credential or a refused answer (bad
 /// signature, origin, counter, no user verification); 403 for a tutor's passkey
 /// (tutors sign in through their link) or an inactive person; 403 without
@@ -507,36 +578,54 @@ async fn sign_in_finish_inner(
 ) -> Result<Response, Refusal> {
     limit(state, client, None)?;
     let sent: SignInFinish = read_json(state, req, body).await?;
-    limit(
-        state,
-        client,
-        Some(auth::hash_secret(&format!(
-            "cle-d-acces:{}",
-            sent.credential.id
-        ))),
-    )?;
+    // Failed verifications only, per (client, credential): junk answers naming someone
+    // else's credential from another address never lock its owner out.
+    let failures = failure_key(client, &sent.credential.id);
+    state
+        .limits
+        .failures_allow(failures)
+        .map_err(|wait| Refusal::from(Error::TooManyRequests(wait.as_secs().max(1))))?;
     let secure = state.config.secure();
-    let secret = take_ceremony_secret(jar, secure);
-    let (subject, purpose) = passkey::finish_sign_in(
+    let secret = take_ceremony_secret(jar, secure, &sent.ceremony);
+    let mut turned_away: Option<Refusal> = None;
+    let accept = |subject: &Subject, purpose: &CeremonyPurpose| {
+        if matches!(purpose, CeremonyPurpose::TutorLink { .. }) {
+            // A tutor link's ceremony opens a session only through that link's page.
+            return Err(PasskeyError::Expired);
+        }
+        if matches!(subject, Subject::Tutor(_)) {
+            tracing::info!("clé d'accès de tuteur refusée sur la page de connexion");
+            turned_away = Some(Refusal::new(StatusCode::FORBIDDEN, "tutor", TUTOR_MESSAGE));
+            return Err(PasskeyError::Inactive);
+        }
+        match active_name(state, subject) {
+            Ok(Some(_)) => Ok(()),
+            Ok(None) => Err(PasskeyError::Inactive),
+            Err(Error::Store(e)) => Err(PasskeyError::Store(e)),
+            Err(e) => Err(PasskeyError::Refused(e.to_string())),
+        }
+    };
+    let outcome = passkey::finish_sign_in(
         &state.webauthn,
         &state.store,
         &state.clock,
         &secret,
         &sent.credential,
+        accept,
     )
-    .await
-    .map_err(|e| Refusal::passkey(e, true))?;
-    if matches!(purpose, CeremonyPurpose::TutorLink { .. }) {
-        // A tutor link's ceremony opens a session only through that link's page.
-        return Err(Refusal::passkey(PasskeyError::Expired, true));
-    }
-    if matches!(subject, Subject::Tutor(_)) {
-        tracing::info!("clé d'accès de tuteur refusée sur la page de connexion");
-        return Err(Refusal::new(StatusCode::FORBIDDEN, "tutor", TUTOR_MESSAGE));
-    }
-    if active_name(state, &subject)?.is_none() {
-        return Err(Refusal::passkey(PasskeyError::Inactive, true));
-    }
+    .await;
+    let (subject, _) = match outcome {
+        Ok(done) => done,
+        Err(e) => {
+            if matches!(
+                e,
+                PasskeyError::Refused(_) | PasskeyError::UnknownCredential
+            ) {
+                state.limits.record_failure(failures);
+            }
+            return Err(turned_away.unwrap_or_else(|| Refusal::passkey(e, true)));
+        }
+    };
     if let Some(old) = jar.get(session_cookie_name(secure)) {
         state
             .store

@@ -143,6 +143,9 @@ pub enum Flash {
     /// Test notification not sent: the person asked for one less than a minute ago
     /// (issue 6, rate limit).
     PushTestTooSoon,
+    /// A tutor removed a passkey bound to their link; their other sessions ended
+    /// (issue 7).
+    TutorPasskeyRemoved,
 }
 
 impl Flash {
@@ -192,6 +195,7 @@ impl Flash {
             Flash::TutorAccessInOutboxPasskeysRemoved => "tutor-access-outbox-passkeys-removed",
             Flash::TutorPasskeyAdded => "tutor-passkey-added",
             Flash::PushTestTooSoon => "push-test-too-soon",
+            Flash::TutorPasskeyRemoved => "tutor-passkey-removed",
         }
     }
 
@@ -248,6 +252,7 @@ impl Flash {
             Flash::TutorAccessInOutboxPasskeysRemoved,
             Flash::TutorPasskeyAdded,
             Flash::PushTestTooSoon,
+            Flash::TutorPasskeyRemoved,
         ]
         .into_iter()
         .find(|f| f.code() == code)
@@ -338,7 +343,7 @@ impl Flash {
             }
             Flash::PasskeyRenamed => "Clé d'accès renommée.",
             Flash::PasskeyRemoved => {
-                "Clé d'accès supprimée : elle ne permet plus de se connecter à Livret."
+                "Clé d'accès supprimée : elle ne permet plus de se connecter à Livret. Par sécurité, vos sessions ouvertes sur d'autres appareils ont été fermées (celle-ci reste ouverte)."
             }
             Flash::TutorAccessSentPasskeysRemoved => {
                 "Nouveau lien du tuteur créé : le courriel est parti. Les clés d'accès qu'il avait associées à son ancien lien ont été retirées : le nouveau lien suffit pour ouvrir son espace."
@@ -347,10 +352,13 @@ impl Flash {
                 "Nouveau lien du tuteur créé : le message attend dans « Messages à remettre » (lien à copier ou lettre à imprimer). Les clés d'accès qu'il avait associées à son ancien lien ont été retirées : le nouveau lien suffit pour ouvrir son espace."
             }
             Flash::TutorPasskeyAdded => {
-                "Clé d'accès associée à votre lien : désormais, après avoir ouvert votre lien, confirmez avec elle."
+                "Clé d'accès associée à votre lien : désormais, après avoir ouvert votre lien, confirmez avec elle. Les autres sessions ouvertes avec votre lien ont été fermées."
             }
             Flash::PushTestTooSoon => {
                 "Une notification d'essai vient de partir : attendez une minute avant d'en demander une autre."
+            }
+            Flash::TutorPasskeyRemoved => {
+                "Clé d'accès retirée de votre lien : elle ne sert plus à confirmer votre lien. Par sécurité, vos autres sessions ont été fermées (celle-ci reste ouverte)."
             }
         };
         Cow::Borrowed(fixed)

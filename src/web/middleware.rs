@@ -137,17 +137,22 @@ fn api_answer(resp: Response) -> Response {
 }
 
 /// Wraps the whole application: refuses cross-site state changes (403) and bodies
-/// announced larger than the limit (413), answers JSON on every `/api/…` path (see
-/// `api_answer`), then adds the security headers.
+/// announced larger than the limit (413), answers JSON on every `/api/…` path and on a
+/// tutor link's passkey paths `/acces/<token>/cle[/fin]` (see `api_answer`), then adds
+/// the security headers.
 pub async fn guard<E: Endpoint>(next: E, req: Request, guard: Guard) -> poem::Result<Response> {
     let changes_state = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let carries_secret = SECRET_PREFIXES
         .iter()
         .any(|p| req.uri().path().starts_with(p));
-    let api = super::api::is_api_path(req.uri().path());
-    // The sync API (issue 4) answers its refusals in JSON, never with an HTML page.
+    let link_passkey = super::api_tutor_link::is_link_passkey_path(req.uri().path());
+    let api = super::api::is_api_path(req.uri().path()) || link_passkey;
+    // The JSON endpoints (the API of issue 4, a tutor link's passkey check of issue 7)
+    // answer their refusals in JSON, never with an HTML page.
     let refuse = |e: Error| {
-        if super::api::is_api_path(req.uri().path()) {
+        if link_passkey {
+            super::api_tutor_link::link_error(&e)
+        } else if api {
             super::api::json_error(&e)
         } else {
             e.into_response_page()

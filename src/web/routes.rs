@@ -73,7 +73,8 @@ pub fn routes(state: State) -> impl Endpoint<Output = poem::Response> {
         )
         .at(
             "/mon-acces/cles/:id/supprimer",
-            post(super::pages::tutor_passkey::tutor_passkey_remove),
+            get(super::pages::tutor_passkey::tutor_passkey_remove_confirm)
+                .post(super::pages::tutor_passkey::tutor_passkey_remove),
         )
         // A person's passkeys (issue 7): the first one after an invitation, the list
         // (add one per device, rename, remove), and the registration JSON API.

@@ -59,6 +59,36 @@ fn cookie(page: &Page, name: &str) -> Option<String> {
     })
 }
 
+/// The ceremony id a start answered (sent back with the finish).
+fn id(start: &Page) -> Value {
+    serde_json::from_str::<Value>(&start.body).unwrap()["ceremony"].clone()
+}
+
+/// Name of the cookie of the ceremony a start answered.
+fn ceremony_name(start: &Page) -> String {
+    format!("{CEREMONY}-{}", id(start).as_str().expect("a ceremony id"))
+}
+
+/// The `Set-Cookie` of any ceremony cookie in an answer.
+fn any_ceremony(page: &Page) -> Option<String> {
+    crate::tutor_passkey::ceremony_set(page)
+}
+
+/// The shape of a JSON value: its keys and the types of its values, recursively (the
+/// values themselves left out).
+fn shape(v: &Value) -> Value {
+    match v {
+        Value::Object(map) => {
+            Value::Object(map.iter().map(|(k, v)| (k.clone(), shape(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.iter().map(shape).collect()),
+        Value::String(_) => json!("string"),
+        Value::Number(_) => json!("number"),
+        Value::Bool(_) => json!("bool"),
+        Value::Null => json!("null"),
+    }
+}
+
 /// A browser signed in through a fresh invitation (POST → /cles-d-acces/nouvelle).
 async fn invited(app: &App, subject: Subject) -> Browser {
     let secret = livret::auth::issue_invitation(&app.state.store, &app.clock, subject)
@@ -77,7 +107,7 @@ async fn register(b: &Browser, auth: &mut SoftAuthenticator, name: &str) -> Page
     api(
         b,
         REGISTER_END,
-        &json!({ "name": name, "credential": answer }),
+        &json!({ "name": name, "credential": answer, "ceremony": id(&start) }),
     )
     .await
 }
@@ -88,7 +118,12 @@ async fn sign_in(b: &Browser, auth: &mut SoftAuthenticator, email: Option<&str>)
     let start = api(b, SIGN_IN, &json!({ "email": email })).await;
     let options = json_of(&start, 200)["options"].clone();
     let answer = auth.sign_in(&options);
-    api(b, SIGN_IN_END, &json!({ "credential": answer })).await
+    api(
+        b,
+        SIGN_IN_END,
+        &json!({ "credential": answer, "ceremony": id(&start) }),
+    )
+    .await
 }
 
 /// A signed-in browser as the passkey made it (checks the 200 and the new cookie).
@@ -164,7 +199,9 @@ async fn an_invitation_leads_to_a_passkey_that_then_signs_in_without_a_link() {
         options["publicKey"]["authenticatorSelection"]["residentKey"],
         "required"
     );
-    let set = start.set_cookie(CEREMONY).expect("ceremony cookie");
+    let set = start
+        .set_cookie(&ceremony_name(&start))
+        .expect("ceremony cookie");
     let attrs: Vec<String> = set
         .split(';')
         .skip(1)
@@ -177,12 +214,16 @@ async fn an_invitation_leads_to_a_passkey_that_then_signs_in_without_a_link() {
     let end = api(
         &b,
         REGISTER_END,
-        &json!({ "name": "  Téléphone   de Maël ", "credential": answer }),
+        &json!({ "name": "  Téléphone   de Maël ", "credential": answer, "ceremony": id(&start) }),
     )
     .await;
     let created = json_of(&end, 201);
     assert_eq!(created["name"], "Téléphone de Maël");
-    assert_eq!(cookie(&end, CEREMONY).as_deref(), Some(""), "cleared");
+    assert_eq!(
+        cookie(&end, &ceremony_name(&start)).as_deref(),
+        Some(""),
+        "cleared"
+    );
     let stored = passkeys(&app, mael);
     assert_eq!(stored.len(), 1);
     assert_eq!(created["id"], stored[0].id.to_string());
@@ -220,7 +261,8 @@ async fn an_invitation_leads_to_a_passkey_that_then_signs_in_without_a_link() {
         .shows(&["Dernière utilisation le mercredi 11 mars 2026 à 12 h 30"]);
 
     // E-mail first: only that person's passkeys are offered; an unknown address, or a
-    // tutor's, gets the same discoverable challenge as no address at all.
+    // tutor's, gets a decoy id in options of the same shape (item 4 of the review: the
+    // answer must not tell who has an account); no address at all lists nothing.
     set_mael_email(&app, "mael.ferrand@eleves.invalid").await;
     let narrowed = api(
         &app.browser(),
@@ -231,20 +273,35 @@ async fn an_invitation_leads_to_a_passkey_that_then_signs_in_without_a_link() {
     let allowed = json_of(&narrowed, 200)["options"]["publicKey"]["allowCredentials"].clone();
     assert_eq!(allowed.as_array().map(Vec::len), Some(1), "{allowed}");
     assert_eq!(allowed[0]["id"], phone.credential_ids()[0]);
+    let known = json_of(&narrowed, 200);
     for other in [
-        json!({ "email": "personne@nulle-part.invalid" }),
-        json!({ "email": "helene.caille@egv-demo.invalid" }),
-        json!({}),
+        "personne@nulle-part.invalid",
+        "helene.caille@egv-demo.invalid",
     ] {
-        let start = api(&app.browser(), SIGN_IN, &other).await;
-        let options = json_of(&start, 200)["options"].clone();
+        let start = api(&app.browser(), SIGN_IN, &json!({ "email": other })).await;
+        let unknown = json_of(&start, 200);
         assert_eq!(
-            options["publicKey"]["allowCredentials"],
-            json!([]),
-            "{other}"
+            shape(&unknown),
+            shape(&known),
+            "{other}: {unknown} vs {known}"
         );
-        assert!(options.get("mediation").is_none());
+        let decoy = &unknown["options"]["publicKey"]["allowCredentials"];
+        assert_ne!(decoy[0]["id"], allowed[0]["id"]);
+        // The same decoy at each try (a random one would tell it apart).
+        let again = api(&app.browser(), SIGN_IN, &json!({ "email": other })).await;
+        assert_eq!(
+            json_of(&again, 200)["options"]["publicKey"]["allowCredentials"],
+            *decoy
+        );
+        assert!(unknown["options"].get("mediation").is_none());
     }
+    let start = api(&app.browser(), SIGN_IN, &json!({})).await;
+    let anyone = json_of(&start, 200)["options"].clone();
+    assert_eq!(anyone["publicKey"]["allowCredentials"], json!([]));
+    assert_eq!(
+        anyone["publicKey"]["extensions"],
+        known["options"]["publicKey"]["extensions"]
+    );
     let b2 = app.browser();
     let end = sign_in(&b2, &mut phone, Some("mael.ferrand@eleves.invalid")).await;
     json_of(&end, 200);
@@ -287,11 +344,12 @@ async fn replayed_expired_missing_and_foreign_ceremonies_are_refused() {
     // Replay: the same cookie and answer twice.
     let a = app.browser();
     let start = api(&a, SIGN_IN, &json!({})).await;
-    let ceremony = cookie(&start, CEREMONY).unwrap();
+    let name = ceremony_name(&start);
+    let ceremony = cookie(&start, &name).unwrap();
     let answer = phone.sign_in(&json_of(&start, 200)["options"]);
-    let body = json!({ "credential": answer });
+    let body = json!({ "credential": answer, "ceremony": id(&start) });
     json_of(&api(&a, SIGN_IN_END, &body).await, 200);
-    let replay = Browser::with_cookie(&app.base, &format!("{CEREMONY}={ceremony}"));
+    let replay = Browser::with_cookie(&app.base, &format!("{name}={ceremony}"));
     let refused = json_of(&api(&replay, SIGN_IN_END, &body).await, 400);
     assert_eq!(refused["error"], "expired");
     assert_eq!(
@@ -305,7 +363,12 @@ async fn replayed_expired_missing_and_foreign_ceremonies_are_refused() {
     let start = api(&c, SIGN_IN, &json!({})).await;
     let answer = phone.sign_in(&json_of(&start, 200)["options"]);
     let bare = app.browser();
-    let refused = api(&bare, SIGN_IN_END, &json!({ "credential": answer })).await;
+    let refused = api(
+        &bare,
+        SIGN_IN_END,
+        &json!({ "credential": answer, "ceremony": id(&start) }),
+    )
+    .await;
     assert_eq!(json_of(&refused, 400)["error"], "expired");
     assert!(refused.set_cookie("livret").is_none());
 
@@ -313,7 +376,12 @@ async fn replayed_expired_missing_and_foreign_ceremonies_are_refused() {
     let start = api(&c, SIGN_IN, &json!({})).await;
     let answer = phone.sign_in(&json_of(&start, 200)["options"]);
     app.clock.advance(SignedDuration::from_mins(6));
-    let late = api(&c, SIGN_IN_END, &json!({ "credential": answer })).await;
+    let late = api(
+        &c,
+        SIGN_IN_END,
+        &json!({ "credential": answer, "ceremony": id(&start) }),
+    )
+    .await;
     assert_eq!(json_of(&late, 400)["error"], "expired");
     assert!(late.set_cookie("livret").is_none());
 
@@ -325,7 +393,7 @@ async fn replayed_expired_missing_and_foreign_ceremonies_are_refused() {
     let late = api(
         &b,
         REGISTER_END,
-        &json!({ "name": "Ordinateur", "credential": answer }),
+        &json!({ "name": "Ordinateur", "credential": answer, "ceremony": id(&start) }),
     )
     .await;
     assert_eq!(json_of(&late, 400)["error"], "expired");
@@ -333,15 +401,19 @@ async fn replayed_expired_missing_and_foreign_ceremonies_are_refused() {
 
     // Another person's registration ceremony: Éloïse cannot finish Maël's.
     let start = api(&b, REGISTER, &json!({})).await;
-    let maels = cookie(&start, CEREMONY).unwrap();
+    let maels_name = ceremony_name(&start);
+    let maels = cookie(&start, &maels_name).unwrap();
     let answer = laptop.register(&json_of(&start, 200)["options"]);
     let eloise = invited(&app, Subject::Student(app.w.eloise)).await;
     let session = eloise.session.clone().unwrap();
-    let foreign = Browser::with_cookie(&app.base, &format!("livret={session}; {CEREMONY}={maels}"));
+    let foreign = Browser::with_cookie(
+        &app.base,
+        &format!("livret={session}; {maels_name}={maels}"),
+    );
     let refused = api(
         &foreign,
         REGISTER_END,
-        &json!({ "name": "Ordinateur", "credential": answer }),
+        &json!({ "name": "Ordinateur", "credential": answer, "ceremony": id(&start) }),
     )
     .await;
     assert_eq!(json_of(&refused, 400)["error"], "refused");
@@ -354,16 +426,17 @@ async fn replayed_expired_missing_and_foreign_ceremonies_are_refused() {
     let start_reg = api(&b, REGISTER, &json!({})).await;
     let options = json_of(&start_reg, 200)["options"].clone();
     let answer = laptop.register(&options);
-    let sign_in_cookie = cookie(&start, CEREMONY).unwrap();
+    let sign_in_name = ceremony_name(&start);
+    let sign_in_cookie = cookie(&start, &sign_in_name).unwrap();
     let session = b.session.clone().unwrap();
     let mixed = Browser::with_cookie(
         &app.base,
-        &format!("livret={session}; {CEREMONY}={sign_in_cookie}"),
+        &format!("livret={session}; {sign_in_name}={sign_in_cookie}"),
     );
     let refused = api(
         &mixed,
         REGISTER_END,
-        &json!({ "name": "Ordinateur", "credential": answer }),
+        &json!({ "name": "Ordinateur", "credential": answer, "ceremony": id(&start) }),
     )
     .await;
     assert_eq!(json_of(&refused, 400)["error"], "refused");
@@ -667,7 +740,7 @@ async fn a_bad_name_is_refused_and_the_same_passkey_can_be_sent_again() {
             .unwrap()
             .contains("60 caractères")
     );
-    assert!(refused.set_cookie(CEREMONY).is_none());
+    assert!(any_ceremony(&refused).is_none());
 
     let mut phone = SoftAuthenticator::new(&app.base);
     let start = api(&b, REGISTER, &json!({})).await;
@@ -675,7 +748,7 @@ async fn a_bad_name_is_refused_and_the_same_passkey_can_be_sent_again() {
     let bad = api(
         &b,
         REGISTER_END,
-        &json!({ "name": " ", "credential": answer }),
+        &json!({ "name": " ", "credential": answer, "ceremony": id(&start) }),
     )
     .await;
     let body = json_of(&bad, 422);
@@ -688,7 +761,7 @@ async fn a_bad_name_is_refused_and_the_same_passkey_can_be_sent_again() {
     let good = api(
         &b,
         REGISTER_END,
-        &json!({ "name": "Téléphone", "credential": answer }),
+        &json!({ "name": "Téléphone", "credential": answer, "ceremony": id(&start) }),
     )
     .await;
     json_of(&good, 201);
@@ -696,7 +769,7 @@ async fn a_bad_name_is_refused_and_the_same_passkey_can_be_sent_again() {
     let again = api(
         &b,
         REGISTER_END,
-        &json!({ "name": "Téléphone", "credential": answer }),
+        &json!({ "name": "Téléphone", "credential": answer, "ceremony": id(&start) }),
     )
     .await;
     assert_eq!(json_of(&again, 400)["error"], "expired");
@@ -724,7 +797,7 @@ async fn the_sign_in_api_is_rate_limited_and_csrf_guarded() {
         .post_body(REGISTER, "application/json", "{}", &[])
         .await;
     json_of(&page, 403);
-    assert!(page.set_cookie(CEREMONY).is_none());
+    assert!(any_ceremony(&page).is_none());
     // From another site.
     let page = b
         .post_body(
@@ -736,21 +809,75 @@ async fn the_sign_in_api_is_rate_limited_and_csrf_guarded() {
         .await;
     json_of(&page, 403);
 
-    // One address: ten tries, then 429 with Retry-After; another address still works.
+    // Starts verify nothing: typing someone's address again and again locks nobody
+    // out (item 5 of the review).
     let email = json!({ "email": "quelqu.un@exemple.invalid" });
-    for _ in 0..10 {
+    for _ in 0..15 {
         json_of(&api(&b, SIGN_IN, &email).await, 200);
     }
-    let limited = api(&b, SIGN_IN, &email).await;
-    let body = json_of(&limited, 429);
-    assert_eq!(body["error"], "too-many-requests");
-    assert!(body["message"].as_str().unwrap().contains("patientez"));
+}
+
+/// A sign-in answer of `device` whose signature is spoiled (the junk an attacker sends
+/// with someone's credential id).
+fn junk(device: &mut SoftAuthenticator, options: &Value) -> Value {
+    let mut answer = device.sign_in(options);
+    let signature = answer["response"]["signature"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut spoiled: Vec<char> = signature.chars().collect();
+    let last = spoiled.len() - 8;
+    spoiled[last] = if spoiled[last] == 'A' { 'B' } else { 'A' };
+    answer["response"]["signature"] = json!(spoiled.into_iter().collect::<String>());
+    answer
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_failed_verifications_count_per_client_and_credential() {
+    let app = App::start().await;
+    let mael = Subject::Student(app.w.mael);
+    let b = invited(&app, mael).await;
+    let mut phone = SoftAuthenticator::new(&app.base);
+    json_of(&register(&b, &mut phone, "Téléphone").await, 201);
+    let mut laptop = SoftAuthenticator::new(&app.base);
+    json_of(&register(&b, &mut laptop, "Ordinateur").await, 201);
+
+    // A genuine sign-in is not counted: twelve in a row all pass.
+    for _ in 0..12 {
+        json_of(&sign_in(&app.browser(), &mut laptop, None).await, 200);
+    }
+    // Ten junk answers naming the phone's credential: each refused (401)...
+    let attacker = app.browser();
+    for _ in 0..10 {
+        let start = api(&attacker, SIGN_IN, &json!({})).await;
+        let answer = junk(&mut phone, &json_of(&start, 200)["options"]);
+        let refused = api(
+            &attacker,
+            SIGN_IN_END,
+            &json!({ "credential": answer, "ceremony": id(&start) }),
+        )
+        .await;
+        assert_eq!(json_of(&refused, 401)["error"], "refused");
+    }
+    // ... then that credential waits, from this address (the count is per client
+    // address and credential: from elsewhere its owner is not affected)...
+    let limited = sign_in(&app.browser(), &mut phone, None).await;
+    assert_eq!(json_of(&limited, 429)["error"], "too-many-requests");
     assert!(limited.header("retry-after").is_some());
-    assert!(limited.set_cookie(CEREMONY).is_none());
-    json_of(
-        &api(&b, SIGN_IN, &json!({ "email": "autre@exemple.invalid" })).await,
-        200,
-    );
+    // ... while another credential, and the e-mail-first path, still work.
+    json_of(&sign_in(&app.browser(), &mut laptop, None).await, 200);
+    set_mael_email(&app, "mael.ferrand@eleves.invalid").await;
+    for _ in 0..11 {
+        json_of(
+            &api(
+                &app.browser(),
+                SIGN_IN,
+                &json!({ "email": "mael.ferrand@eleves.invalid" }),
+            )
+            .await,
+            200,
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -778,7 +905,7 @@ async fn the_ceremony_state_never_leaves_the_server() {
     let mut phone = SoftAuthenticator::new(&app.base);
     let start = api(&b, REGISTER, &json!({})).await;
     let options = json_of(&start, 200)["options"].clone();
-    let state = peek(cookie(&start, CEREMONY).unwrap()).await;
+    let state = peek(cookie(&start, &ceremony_name(&start)).unwrap()).await;
     // The challenge is both in the options and in the state: the state itself is not.
     let challenge = options["publicKey"]["challenge"]
         .as_str()
@@ -786,12 +913,13 @@ async fn the_ceremony_state_never_leaves_the_server() {
         .to_string();
     assert!(state.len() > challenge.len() + 50, "{state}");
     let answer = phone.register(&options);
+    let ceremony = id(&start);
     answers.push(start);
     answers.push(
         api(
             &b,
             REGISTER_END,
-            &json!({ "name": "Téléphone", "credential": answer }),
+            &json!({ "name": "Téléphone", "credential": answer, "ceremony": ceremony }),
         )
         .await,
     );
@@ -800,10 +928,18 @@ async fn the_ceremony_state_never_leaves_the_server() {
     let c = app.browser();
     let start = api(&c, SIGN_IN, &json!({})).await;
     let options = json_of(&start, 200)["options"].clone();
-    states.push(peek(cookie(&start, CEREMONY).unwrap()).await);
+    states.push(peek(cookie(&start, &ceremony_name(&start)).unwrap()).await);
     let answer = phone.sign_in(&options);
+    let ceremony = id(&start);
     answers.push(start);
-    answers.push(api(&c, SIGN_IN_END, &json!({ "credential": answer })).await);
+    answers.push(
+        api(
+            &c,
+            SIGN_IN_END,
+            &json!({ "credential": answer, "ceremony": ceremony }),
+        )
+        .await,
+    );
 
     for page in &answers {
         assert!(page.status < 300, "{} {}", page.url, page.status);
@@ -833,5 +969,196 @@ async fn the_ceremony_state_never_leaves_the_server() {
             .iter()
             .any(|s| s.contains("\"rs\"") || s.contains("credential_algorithms")),
         "{states:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_tabs_each_keep_their_own_ceremony() {
+    let app = App::start().await;
+    let mael = Subject::Student(app.w.mael);
+    let b = invited(&app, mael).await;
+
+    // Registration: two tabs start; the first one's passkey is the one registered.
+    let mut phone = SoftAuthenticator::new(&app.base);
+    let first = api(&b, REGISTER, &json!({})).await;
+    let second = api(&b, REGISTER, &json!({})).await;
+    assert_ne!(id(&first), id(&second));
+    let answer = phone.register(&json_of(&first, 200)["options"]);
+    let done = api(
+        &b,
+        REGISTER_END,
+        &json!({ "name": "Téléphone", "credential": answer, "ceremony": id(&first) }),
+    )
+    .await;
+    json_of(&done, 201);
+    assert_eq!(cookie(&done, &ceremony_name(&first)).as_deref(), Some(""));
+    assert_eq!(passkeys(&app, mael).len(), 1);
+
+    // Sign-in: two tabs start, the first one finishes, then the second.
+    let c = app.browser();
+    let first = api(&c, SIGN_IN, &json!({})).await;
+    let second = api(&c, SIGN_IN, &json!({})).await;
+    let answer = phone.sign_in(&json_of(&first, 200)["options"]);
+    let end = api(
+        &c,
+        SIGN_IN_END,
+        &json!({ "credential": answer, "ceremony": id(&first) }),
+    )
+    .await;
+    assert_eq!(json_of(&end, 200), json!({ "redirect": "/" }));
+    let d = app.browser();
+    let other = api(&d, SIGN_IN, &json!({})).await;
+    let answer = phone.sign_in(&json_of(&second, 200)["options"]);
+    // The second tab's answer with another tab's id, or a forged id: refused.
+    for wrong in [id(&other), json!("../../etc"), json!("")] {
+        let refused = api(
+            &c,
+            SIGN_IN_END,
+            &json!({ "credential": answer, "ceremony": wrong }),
+        )
+        .await;
+        assert_eq!(json_of(&refused, 400)["error"], "expired", "{wrong}");
+    }
+    let end = api(
+        &c,
+        SIGN_IN_END,
+        &json!({ "credential": answer, "ceremony": id(&second) }),
+    )
+    .await;
+    json_of(&end, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn removing_a_passkey_ends_the_other_sessions() {
+    let app = App::start().await;
+    let mael = Subject::Student(app.w.mael);
+    let b = invited(&app, mael).await;
+    let mut phone = SoftAuthenticator::new(&app.base);
+    json_of(&register(&b, &mut phone, "Téléphone").await, 201);
+    let mut laptop = SoftAuthenticator::new(&app.base);
+    json_of(&register(&b, &mut laptop, "Ordinateur").await, 201);
+    // The lost phone's session, and the laptop's.
+    let lost = signed_in(&app, &mut phone).await;
+    lost.get("/cles-d-acces").await.expect(200);
+    let here = signed_in(&app, &mut laptop).await;
+    let id = passkeys(&app, mael)[0].id;
+    let confirm = here.get(&format!("/cles-d-acces/{id}/supprimer")).await;
+    confirm
+        .expect(200)
+        .shows(&["vos sessions ouvertes sur d'autres appareils seront fermées"]);
+    here.post(
+        &format!("/cles-d-acces/{id}/supprimer"),
+        &[("_csrf", &confirm.csrf())],
+    )
+    .await
+    .expect_redirect("/cles-d-acces");
+    here.get("/cles-d-acces").await.expect(200).shows(&[
+        "Clé d'accès supprimée",
+        "vos sessions ouvertes sur d'autres appareils ont été fermées",
+    ]);
+    lost.get("/cles-d-acces").await.expect(401);
+    b.get("/cles-d-acces").await.expect(401);
+    here.get("/cles-d-acces").await.expect(200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_sign_in_leaves_the_passkey_untouched() {
+    let app = App::start().await;
+    let mael = Subject::Student(app.w.mael);
+    let b = invited(&app, mael).await;
+    let mut phone = SoftAuthenticator::new(&app.base);
+    json_of(&register(&b, &mut phone, "Téléphone").await, 201);
+    let before = passkeys(&app, mael);
+    assert!(before[0].last_used.is_none());
+    deactivate_mael(&app).await;
+    app.clock.advance(SignedDuration::from_mins(30));
+    let refused = sign_in(&app.browser(), &mut phone, None).await;
+    assert_eq!(json_of(&refused, 403)["error"], "inactive");
+    assert_eq!(passkeys(&app, mael), before, "nothing written back");
+
+    // A tutor's passkey on the sign-in page: refused, untouched.
+    let helene = Subject::Tutor(app.w.helene);
+    let tutor = app.tutor(app.w.helene).await;
+    let mut device = SoftAuthenticator::new(&app.base);
+    crate::tutor_passkey::register_passkey(&tutor, &mut device, "Téléphone").await;
+    let before = passkeys(&app, helene);
+    let refused = sign_in(&app.browser(), &mut device, None).await;
+    assert_eq!(json_of(&refused, 403)["error"], "tutor");
+    assert_eq!(passkeys(&app, helene), before, "nothing written back");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_flags_are_kept_from_the_registration() {
+    let app = App::start().await;
+    let mael = Subject::Student(app.w.mael);
+    let b = invited(&app, mael).await;
+    let mut synced = SoftAuthenticator::new(&app.base);
+    synced.set_backup(true, true);
+    json_of(&register(&b, &mut synced, "Téléphone").await, 201);
+    let mut local = SoftAuthenticator::new(&app.base);
+    json_of(&register(&b, &mut local, "Clé USB").await, 201);
+    let stored = passkeys(&app, mael);
+    let named = |name: &str| stored.iter().find(|p| p.name == name).unwrap();
+    assert!(named("Téléphone").backup_eligible && named("Téléphone").backup_state);
+    assert!(!named("Clé USB").backup_eligible && !named("Clé USB").backup_state);
+    let list = b.get("/cles-d-acces").await;
+    assert!(list.card("Téléphone").contains("synchronisée"));
+    assert!(!list.card("Clé USB").contains("synchronisée"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_ceremonies_are_purged_at_most_once_a_minute() {
+    use livret::domain::passkey::{Ceremony, CeremonyPurpose};
+    let app = App::start().await;
+    let store = &app.state.store;
+    let t0 = app.clock.now();
+    let at = |secs: i64| t0 + SignedDuration::from_secs(secs);
+    let ceremony = |expires| Ceremony {
+        purpose: CeremonyPurpose::SignIn,
+        state_json: "{}".into(),
+        expires,
+    };
+    // Stored at t0 (the first put purges, and notes when), both expire at t0 + 30 s.
+    for hash in [[1; 32], [2; 32]] {
+        assert!(
+            store
+                .put_ceremony(&hash, &ceremony(at(30)), t0)
+                .await
+                .unwrap()
+        );
+    }
+    // 40 s later (under the minute): no purge; ceremony 1 is still stored (taken as
+    // of t0 it is found).
+    assert!(
+        store
+            .put_ceremony(&[3; 32], &ceremony(at(340)), at(40))
+            .await
+            .unwrap()
+    );
+    assert!(store.take_ceremony(&[1; 32], t0).await.unwrap().is_some());
+    // 70 s after the first purge: the expired ones go, the live one stays.
+    assert!(
+        store
+            .put_ceremony(&[4; 32], &ceremony(at(370)), at(70))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store.take_ceremony(&[2; 32], t0).await.unwrap().is_none(),
+        "purged"
+    );
+    assert!(
+        store
+            .take_ceremony(&[3; 32], at(70))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        store
+            .take_ceremony(&[4; 32], at(70))
+            .await
+            .unwrap()
+            .is_some()
     );
 }

@@ -407,14 +407,22 @@ mod tests {
         who: Option<Subject>,
     ) -> Result<Subject, PasskeyError> {
         let s = &app.state;
+        let who = who.map_or(passkey::SignInFor::Anyone, |person| {
+            passkey::SignInFor::Named {
+                email: "x@exemple.invalid",
+                person: Some(person),
+            }
+        });
         let (secret, options) = passkey::start_sign_in(&s.webauthn, &s.store, &s.clock, who)
             .await
             .unwrap();
         let answer = auth.sign_in(&serde_json::to_value(&options).unwrap());
         let answer: PublicKeyCredential = serde_json::from_value(answer).unwrap();
-        passkey::finish_sign_in(&s.webauthn, &s.store, &s.clock, &secret, &answer)
-            .await
-            .map(|(subject, _)| subject)
+        passkey::finish_sign_in(&s.webauthn, &s.store, &s.clock, &secret, &answer, |_, _| {
+            Ok(())
+        })
+        .await
+        .map(|(subject, _)| subject)
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

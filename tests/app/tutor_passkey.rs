@@ -44,7 +44,7 @@ pub async fn register_passkey(b: &Browser, device: &mut SoftAuthenticator, name:
     let (done, answer) = post_json(
         b,
         "/api/cles-d-acces/inscription/fin",
-        &json!({ "name": name, "credential": credential }),
+        &json!({ "name": name, "credential": credential, "ceremony": options["ceremony"] }),
     )
     .await;
     done.expect(201);
@@ -63,16 +63,26 @@ async fn confirm_with(b: &Browser, link: &str, device: &mut SoftAuthenticator) -
     let (start, options) = post_json(b, &format!("{link}/cle"), &json!({})).await;
     start.expect(200);
     assert!(
-        start.set_cookie("livret-ceremony").is_some(),
+        ceremony_set(&start).is_some(),
         "the start sets the ceremony cookie"
     );
     let credential = device.sign_in(&options["options"]);
     post_json(
         b,
         &format!("{link}/cle/fin"),
-        &json!({ "credential": credential }),
+        &json!({ "credential": credential, "ceremony": options["ceremony"] }),
     )
     .await
+}
+
+/// The `Set-Cookie` of a ceremony cookie (`livret-ceremony-<id>`) in an answer, if any.
+pub fn ceremony_set(page: &Page) -> Option<String> {
+    page.headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("livret-ceremony-"))
+        .map(str::to_string)
 }
 
 /// The session cookie's value set by an answer, if any (not a deletion).
@@ -147,7 +157,7 @@ async fn a_bound_passkey_is_asked_after_the_link_and_opens_the_space() {
     done.expect(200);
     assert_eq!(answer, json!({ "redirect": "/" }));
     assert!(session_set(&done).is_some(), "no session cookie");
-    let cleared = done.set_cookie("livret-ceremony").unwrap_or_default();
+    let cleared = ceremony_set(&done).unwrap_or_default();
     assert!(
         cleared.contains("Max-Age=0"),
         "ceremony cookie kept: {cleared}"
@@ -205,7 +215,7 @@ async fn only_this_tutors_passkey_for_this_very_link_opens_it() {
     let (refused, answer) = post_json(
         &b,
         &format!("{link}/cle/fin"),
-        &json!({ "credential": credential }),
+        &json!({ "credential": credential, "ceremony": options["ceremony"] }),
     )
     .await;
     refused.expect(401);
@@ -221,7 +231,7 @@ async fn only_this_tutors_passkey_for_this_very_link_opens_it() {
     let (refused, _) = post_json(
         &b,
         &format!("{gregoire_link}/cle/fin"),
-        &json!({ "credential": credential }),
+        &json!({ "credential": credential, "ceremony": options["ceremony"] }),
     )
     .await;
     refused.expect(401);
@@ -236,7 +246,7 @@ async fn only_this_tutors_passkey_for_this_very_link_opens_it() {
     let (refused, answer) = post_json(
         &b,
         &format!("{newer}/cle/fin"),
-        &json!({ "credential": credential.clone() }),
+        &json!({ "credential": credential.clone(), "ceremony": options["ceremony"] }),
     )
     .await;
     refused.expect(401);
@@ -245,7 +255,7 @@ async fn only_this_tutors_passkey_for_this_very_link_opens_it() {
     let (gone, answer) = post_json(
         &b,
         &format!("{link}/cle/fin"),
-        &json!({ "credential": credential }),
+        &json!({ "credential": credential, "ceremony": options["ceremony"] }),
     )
     .await;
     gone.expect(404);
@@ -256,12 +266,11 @@ async fn only_this_tutors_passkey_for_this_very_link_opens_it() {
     // again: refused (a challenge answers once).
     let (start, options) = post_json(&b, &format!("{newer}/cle"), &json!({})).await;
     start.expect(200);
-    let ceremony = start
-        .set_cookie("livret-ceremony")
+    let ceremony = ceremony_set(&start)
         .and_then(|c| c.split(';').next().map(str::to_string))
         .expect("ceremony cookie");
     let credential = helene_device.sign_in(&options["options"]);
-    let body = json!({ "credential": credential });
+    let body = json!({ "credential": credential, "ceremony": options["ceremony"] });
     let (done, _) = post_json(&b, &format!("{newer}/cle/fin"), &body).await;
     done.expect(200);
     b.get("/").await.expect(200).shows(&["Mes stagiaires"]);
@@ -282,7 +291,7 @@ async fn the_passkey_endpoints_have_the_json_apis_csrf_defence() {
         .post_body(&format!("{link}/cle"), "application/json", "{}", &[])
         .await;
     plain.expect(403);
-    assert!(plain.set_cookie("livret-ceremony").is_none());
+    assert!(ceremony_set(&plain).is_none());
     // A form post (what another site's page can send): refused.
     b.post_with(&format!("{link}/cle"), &[], &JSON_API)
         .await
@@ -426,16 +435,70 @@ async fn a_tutor_removes_their_passkeys_even_the_last_one() {
         1
     );
 
-    // The tutor removes the last one: allowed, the link is their way in.
-    b.post(&remove, &[("_csrf", &page.csrf())])
+    // The tutor removes the last one (after a confirmation): allowed, the link is their
+    // way in.
+    let confirm = b.get(&remove).await;
+    confirm.expect(200).shows(&[
+        "Téléphone d'Hélène",
+        "votre lien seul ouvrira de nouveau votre espace",
+    ]);
+    other.get(&remove).await.expect(404);
+    b.post(&remove, &[("_csrf", &confirm.csrf())])
         .await
         .expect_redirect("/mon-acces");
     b.get("/mon-acces")
         .await
         .expect(200)
-        .shows(&["Clé d'accès supprimée", "Aucune clé d'accès n'est associée"]);
+        .shows(&["Clé d'accès retirée", "Aucune clé d'accès n'est associée"])
+        .hides(&["ne permet plus de se connecter à Livret"]);
     // The link alone opens the space again.
     let mut fresh = app.browser();
     fresh.sign_in_with(&link).await;
     fresh.get("/").await.expect(200).shows(&["Mes stagiaires"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binding_or_removing_a_passkey_ends_the_tutors_other_sessions() {
+    let app = App::start().await;
+    let link = app.link(Subject::Tutor(app.w.helene)).await;
+    // Someone else opened the link first (a forwarded e-mail).
+    let mut intruder = app.browser();
+    intruder.sign_in_with(&link).await;
+    intruder.get("/mon-acces").await.expect(200);
+    let mut tutor = app.browser();
+    tutor.sign_in_with(&link).await;
+    let mut device = SoftAuthenticator::new(&app.base);
+    register_passkey(&tutor, &mut device, "Téléphone").await;
+    tutor
+        .get("/mon-acces")
+        .await
+        .expect(200)
+        .shows(&["Les autres sessions ouvertes avec votre lien ont été fermées"]);
+    intruder.get("/mon-acces").await.expect(401);
+
+    // Two sessions through link + passkey; removing the passkey from one ends the other.
+    let second = app.browser();
+    second.post(&link, &[]).await.expect(200);
+    confirm_with(&second, &link, &mut device)
+        .await
+        .0
+        .expect(200);
+    second.get("/mon-acces").await.expect(200);
+    let id = app
+        .state
+        .store
+        .passkeys_of(&Subject::Tutor(app.w.helene))
+        .unwrap()[0]
+        .id;
+    let remove = format!("/mon-acces/cles/{id}/supprimer");
+    let confirm = tutor.get(&remove).await;
+    confirm
+        .expect(200)
+        .shows(&["vos autres sessions", "seront fermées"]);
+    tutor
+        .post(&remove, &[("_csrf", &confirm.csrf())])
+        .await
+        .expect_redirect("/mon-acces");
+    second.get("/mon-acces").await.expect(401);
+    tutor.get("/mon-acces").await.expect(200);
 }

@@ -7,6 +7,8 @@
 // from /connexion with the passkey alone, and writes a logbook entry. If the demo's
 // printed link is not an invitation, the coordinator issues one from the class page.
 // axe-core finds no violation on /connexion, /cles-d-acces/nouvelle and /cles-d-acces.
+// Opened at 127.0.0.1 instead of its public address, /connexion names the right one and
+// does not flood the server.
 //
 //   LIVRET_BIN=target/release/livret node tests/browser/passkeys.mjs
 //
@@ -202,6 +204,24 @@ async function passkeys() {
   assert.match(await sp.locator('li.card.passkey').innerText(), /Dernière utilisation le/);
   const after = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
   assert.ok(after.credentials[0].signCount >= 1, 'the signature counter moved');
+
+  // /connexion opened at another address than the public one (127.0.0.1 instead of
+  // localhost): the browser would refuse every challenge, so the page asks the server
+  // for none (never a loop of POST /api/connexion) and links to the right address.
+  const elsewhere = origin.replace('//localhost:', '//127.0.0.1:');
+  assert.notEqual(elsewhere, origin, 'the public address is localhost');
+  const { context: other, page: op } = await phone(elsewhere, 'autre adresse');
+  let starts = 0;
+  op.on('request', (r) => {
+    if (new URL(r.url()).pathname === '/api/connexion') starts++;
+  });
+  await op.goto(`${elsewhere}/connexion`);
+  const wrong = op.locator('[data-passkey-error] a');
+  await expectVisible(wrong);
+  assert.equal(await wrong.getAttribute('href'), `${origin}/connexion`);
+  await op.waitForTimeout(3000);
+  assert.ok(starts <= 1, `at most one sign-in start at the wrong address, not ${starts}`);
+  await other.close();
 
   assertNothingWentWrong();
 }

@@ -35,16 +35,66 @@ pub fn limit(state: &State, client: &RemoteAddr, account: Option<[u8; 32]>) -> R
     Ok(())
 }
 
+/// What an invitation is, and where someone who already used theirs signs in: shown
+/// on every page of a link that opens nothing but a tutor's (a used or replaced
+/// invitation is deleted, so it looks like any unknown string).
+fn invitation_help() -> Markup {
+    html! {
+        p {
+            "Un lien d'invitation ne sert qu'une fois, pendant " (auth::INVITATION_DAYS) " jours. "
+            "Si vous avez déjà créé votre clé d'accès avec lui, connectez-vous avec "
+            a href=(super::signin::SIGN_IN_URL) { "« Se connecter »" } "."
+        }
+    }
+}
+
+/// The page of a link that opens nothing and that we say nothing more about (unknown
+/// string, used or replaced invitation, inactive person): 404.
 fn invalid_link() -> Response {
     public_page(
         "Lien non valable",
         None,
         html! {
             p { "Ce lien d'accès n'est pas ou plus valable : il a peut-être expiré, été verrouillé ou remplacé par un nouveau lien." }
-            p { "Demandez un nouveau lien à l'enseignant référent ou à l'équipe pédagogique de l'établissement." }
+            (invitation_help())
+            p { "Sinon, demandez un nouveau lien à l'enseignant référent ou à l'équipe pédagogique de l'établissement." }
         },
     )
     .with_status(StatusCode::NOT_FOUND)
+    .into_response()
+}
+
+/// The page of a stored invitation that opens nothing (past its 7 days, or locked):
+/// what happened, how to sign in with a passkey already made, whom to ask; 410.
+fn refused_invitation(state: &State, refusal: LinkRefusal, link: &AccessToken) -> Response {
+    let what = match refusal {
+        LinkRefusal::Expired => format!(
+            "Cette invitation a expiré le {}.",
+            text::date_long(
+                link.expires
+                    .to_zoned_datetime(state.clock.zone().clone())
+                    .date()
+            )
+        ),
+        LinkRefusal::Locked => "Cette invitation a été annulée par l'établissement.".to_string(),
+        LinkRefusal::Superseded => {
+            "Cette invitation a été remplacée par une plus récente.".to_string()
+        }
+    };
+    let title = match refusal {
+        LinkRefusal::Expired => "Invitation expirée",
+        LinkRefusal::Locked | LinkRefusal::Superseded => "Invitation non valable",
+    };
+    public_page(
+        title,
+        None,
+        html! {
+            p { (what) }
+            (invitation_help())
+            p { "Sinon, demandez une nouvelle invitation à votre enseignant référent (élèves) ou à la coordination (enseignants)." }
+        },
+    )
+    .with_status(StatusCode::GONE)
     .into_response()
 }
 
@@ -111,13 +161,18 @@ fn refused_tutor_link(
 }
 
 /// What to show for a link that opens nothing: the tutor's page with a request button,
-/// or the generic page.
+/// an expired or locked invitation's page, or the generic page (anything else, among
+/// which every string that was never a link).
 fn refused(state: &State, jar: &CookieJar, token: &str) -> Result<Response> {
     if let Some(link) = auth::find_link(&state.store, token)?
-        && let Subject::Tutor(tutor) = link.subject
         && let Some(refusal) = link.refusal_at(state.clock.now())
     {
-        return refused_tutor_link(state, jar, token, tutor, refusal, &link);
+        if let Subject::Tutor(tutor) = link.subject {
+            return refused_tutor_link(state, jar, token, tutor, refusal, &link);
+        }
+        if link.kind == AccessKind::Invitation {
+            return Ok(refused_invitation(state, refusal, &link));
+        }
     }
     Ok(invalid_link())
 }

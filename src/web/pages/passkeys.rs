@@ -61,10 +61,17 @@ fn device_kind_of(headers: &HeaderMap) -> &'static str {
 /// The passkey-creation block that `pwa/passkey.js` drives (`[data-passkey-register]`):
 /// the name field pre-filled with `default_name` and the `button` label; once created,
 /// the script goes to `next`. Shown only when the browser can create passkeys;
-/// otherwise the explanation stays. Other pages (a tutor's) may reuse it.
-pub fn registration_form(default_name: &str, next: &str, button: &str) -> Markup {
+/// otherwise the explanation stays. `public_origin` (Livret's public URL) lets the
+/// script name the right address when the page was opened at another one. Other pages
+/// (a tutor's) may reuse it.
+pub fn registration_form(
+    default_name: &str,
+    next: &str,
+    button: &str,
+    public_origin: &str,
+) -> Markup {
     html! {
-        div.passkey-register data-passkey-register data-next=(next) {
+        div.passkey-register data-passkey-register data-next=(next) data-public-origin=(public_origin) {
             p.passkey-unsupported data-passkey-unsupported {
                 "Ce navigateur ne permet pas de créer une clé d'accès (il ne les connaît pas, ou JavaScript y est désactivé). Utilisez un navigateur à jour — Chrome, Safari, Firefox ou Edge —, ou ouvrez Livret sur un autre appareil."
             }
@@ -114,7 +121,7 @@ pub fn passkey_new(state: Data<&State>, viewer: Viewer, headers: &HeaderMap) -> 
             }
         }
         section.card {
-            (registration_form(device_kind_of(headers), "/", "Créer ma clé d'accès"))
+            (registration_form(device_kind_of(headers), "/", "Créer ma clé d'accès", &state.config.public_url))
         }
         div.notice.passkey-later {
             p {
@@ -207,11 +214,11 @@ fn list_page(
         section.card {
             h2 { "Ajouter une clé d'accès" }
             p.hint { "Elle sera créée sur l'appareil que vous utilisez en ce moment. Pour un autre appareil : connectez-vous sur celui-ci (le navigateur peut proposer d'utiliser la clé d'accès de votre téléphone, avec un code QR), puis revenez sur cette page." }
-            (registration_form(device_kind_of(headers), PASSKEYS_URL, "Ajouter cette clé d'accès"))
+            (registration_form(device_kind_of(headers), PASSKEYS_URL, "Ajouter cette clé d'accès", &state.config.public_url))
         }
         details.help {
             summary { "Appareil perdu ou volé ?" }
-            p { "Supprimez sa clé d'accès ici, depuis un autre appareil : elle ne permettra plus d'entrer dans Livret. Si vous n'avez plus aucun appareil avec une clé d'accès, demandez une nouvelle invitation " (recovery) "." }
+            p { "Supprimez sa clé d'accès ici, depuis un autre appareil : elle ne permettra plus d'entrer dans Livret, et vos sessions ouvertes sur vos autres appareils seront fermées. Si vous n'avez plus aucun appareil avec une clé d'accès, demandez une nouvelle invitation " (recovery) "." }
         }
     };
     Ok(page(viewer, "Clés d'accès", Some(("/", "Accueil")), body))
@@ -293,6 +300,9 @@ fn remove_page(state: &State, viewer: &Viewer, p: &PasskeyCredential, allowed: b
             @if allowed { ", ne permettra plus de se connecter à Livret." } @else { "." }
         }
         @if allowed {
+            p { "Par sécurité, vos sessions ouvertes sur d'autres appareils seront fermées : seule celle-ci restera ouverte." }
+        }
+        @if allowed {
             p.hint { "Vous pouvez aussi l'effacer de l'appareil lui-même, dans ses réglages de mots de passe et de clés d'accès." }
             div.buttons {
                 form method="post" action=(format!("{PASSKEYS_URL}/{}/supprimer", p.id)) {
@@ -342,7 +352,8 @@ pub fn passkey_remove_confirm(
 
 /// `POST /cles-d-acces/:id/supprimer`: removes one of the person's passkeys, unless it
 /// is their last and they have no other way in (409, with the explanation; checked in
-/// the store's transaction).
+/// the store's transaction), and ends the person's other sessions in the same
+/// transaction (a lost device's session must not outlive its passkey); this one stays.
 ///
 /// # Errors
 /// 403 without a valid anti-CSRF token; 404 for another person's passkey or a tutor;
@@ -360,7 +371,7 @@ pub async fn passkey_remove(
     let other = other_way_in(&state.store, &state.clock, &viewer.subject)?;
     match state
         .store
-        .remove_passkey(&viewer.subject, p.id, other)
+        .remove_passkey(&viewer.subject, p.id, other, &viewer.session_hash)
         .await?
     {
         PasskeyRemoval::Removed => {

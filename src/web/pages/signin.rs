@@ -7,9 +7,11 @@
 //! do instead.
 
 use super::see_other;
+use crate::web::State;
 use crate::web::extract::{Flash, Viewer};
 use crate::web::layout::public_page;
 use maud::html;
+use poem::web::Data;
 use poem::web::cookie::CookieJar;
 use poem::{IntoResponse, Request, Response, handler};
 
@@ -22,9 +24,15 @@ const MAX_EMAIL_CHARS: usize = 254;
 
 /// `GET /connexion[?email=…]`: the sign-in page (public). A signed-in person goes to
 /// their home page. `email` (what a browser without the script sent) pre-fills the
-/// field.
+/// field. The block carries Livret's public address (`data-public-origin`) so that the
+/// script names it when the page was opened elsewhere (passkeys work only there).
 #[handler]
-pub fn signin_show(req: &Request, viewer: poem::Result<Viewer>, jar: &CookieJar) -> Response {
+pub fn signin_show(
+    req: &Request,
+    state: Data<&State>,
+    viewer: poem::Result<Viewer>,
+    jar: &CookieJar,
+) -> Response {
     if let Ok(viewer) = viewer {
         if let Some(flash) = viewer.flash {
             flash.set(jar);
@@ -41,7 +49,7 @@ pub fn signin_show(req: &Request, viewer: poem::Result<Viewer>, jar: &CookieJar)
         })
         .unwrap_or_default();
     let body = html! {
-        div.passkey-signin data-passkey-signin {
+        div.passkey-signin data-passkey-signin data-public-origin=(state.config.public_url) {
             p.passkey-unsupported data-passkey-unsupported {
                 "Ce navigateur ne permet pas de se connecter avec une clé d'accès (il ne les connaît pas, ou JavaScript y est désactivé). Utilisez un navigateur à jour — Chrome, Safari, Firefox ou Edge —, ou demandez à l'établissement un nouveau lien d'invitation."
             }

@@ -6,13 +6,16 @@
 //! confirmation asks for the passkey (the page of [`confirm_page`], whose script uses
 //! [`crate::web::api_tutor_link`]). The passkey is registered with the block and API
 //! every signed-in person uses ([`super::passkeys::registration_form`],
-//! `/api/cles-d-acces/inscription`). A tutor may remove
-//! every one of their passkeys, the last included: their link is their other way in.
+//! `/api/cles-d-acces/inscription`); binding one ends the tutor's other sessions (whoever
+//! opened the link before is shut out). A tutor may remove every one of their passkeys,
+//! the last included, after a confirmation page: their link is their other way in;
+//! removing one ends their other sessions too.
 //! A lost device falls back to the referent giving a new link, which removes the
 //! tutor's passkeys ([`super::tutor_access::tutor_access_send`]).
 
 use super::passkeys::{device_kind, registration_form};
 use super::see_other;
+use crate::domain::passkey::PasskeyCredential;
 use crate::domain::{PasskeyId, Subject, TutorId, text};
 use crate::error::{Error, Result};
 use crate::store::PasskeyRemoval;
@@ -73,6 +76,7 @@ pub fn confirm_page(state: &State, token: &str, tutor: TutorId) -> Result<Respon
         p { "Vous avez protégé votre lien personnel par une clé d'accès : confirmez avec l'empreinte, le visage ou le code de votre appareil pour ouvrir votre espace." }
         button.primary #tutor-link-confirm type="button" hidden
             data-tutor-passkey="confirm"
+            data-public-origin=(state.config.public_url)
             data-start=(format!("/acces/{token}/cle"))
             data-finish=(format!("/acces/{token}/cle/fin")) {
             "Utiliser ma clé d'accès"
@@ -168,11 +172,8 @@ pub fn tutor_passkeys_show(
                                 None => { "Jamais utilisée" }
                             }
                         }
-                        form method="post" action=(format!("{PAGE_URL}/cles/{}/supprimer", p.id)) {
-                            (csrf_field(&viewer))
-                            button.small.danger type="submit" {
-                                "Retirer" span.visually-hidden { " la clé « " (p.name) " »" }
-                            }
+                        a.button.small.danger href=(format!("{PAGE_URL}/cles/{}/supprimer", p.id)) {
+                            "Retirer" span.visually-hidden { " la clé « " (p.name) " »" }
                         }
                     }
                 }
@@ -182,11 +183,11 @@ pub fn tutor_passkeys_show(
         section.card.tutor-passkey-add {
             @if passkeys.is_empty() {
                 h2 { "Associer une clé d'accès" }
-                (registration_form(device_kind(user_agent), PAGE_URL, "Associer une clé d'accès"))
+                (registration_form(device_kind(user_agent), PAGE_URL, "Associer une clé d'accès", &state.config.public_url))
             } @else {
                 h2 { "Ajouter une clé d'accès" }
                 p.hint { "Par exemple une clé de sécurité, ou un autre téléphone à portée (le navigateur propose alors de scanner un QR code)." }
-                (registration_form(device_kind(user_agent), PAGE_URL, "Ajouter une clé d'accès"))
+                (registration_form(device_kind(user_agent), PAGE_URL, "Ajouter une clé d'accès", &state.config.public_url))
             }
         }
     };
@@ -199,8 +200,73 @@ pub fn tutor_passkeys_show(
     .into_response())
 }
 
+/// One of the tutor's own passkeys, by the id in the URL.
+///
+/// # Errors
+/// [`Error::NotFound`] for anyone but a tutor, a malformed id, or someone else's.
+fn own_passkey(state: &State, viewer: &Viewer, id: &str) -> Result<PasskeyCredential> {
+    if !matches!(viewer.subject, Subject::Tutor(_)) {
+        return Err(Error::NotFound);
+    }
+    let id: PasskeyId = super::parse_id(id)?;
+    state
+        .store
+        .passkey(&viewer.subject, id)?
+        .ok_or(Error::NotFound)
+}
+
+/// `GET /mon-acces/cles/:id/supprimer`: asks the tutor to confirm removing one of the
+/// passkeys bound to their link (their link stays their way in; their other sessions
+/// will end).
+///
+/// # Errors
+/// 404 for anyone but a tutor and for a passkey that is not theirs; store failure.
+#[handler]
+pub fn tutor_passkey_remove_confirm(
+    state: Data<&State>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response> {
+    let p = own_passkey(&state, &viewer, &id)?;
+    let left = state
+        .store
+        .passkeys_of(&viewer.subject)?
+        .len()
+        .saturating_sub(1);
+    let when = text::date_time_long(
+        p.created_at
+            .to_zoned_datetime(state.clock.zone().clone())
+            .datetime(),
+    );
+    let body = html! {
+        p.break {
+            "La clé d'accès « " strong { (p.name) } " », ajoutée le " (when)
+            ", ne servira plus à confirmer votre lien personnel."
+        }
+        @if left == 0 {
+            p { "C'était votre seule clé : votre lien seul ouvrira de nouveau votre espace." }
+        }
+        p { "Par sécurité, vos autres sessions (ouvertes sur d'autres appareils ou navigateurs) seront fermées : seule celle-ci restera ouverte." }
+        div.buttons {
+            form method="post" action=(format!("{PAGE_URL}/cles/{}/supprimer", p.id)) {
+                (csrf_field(&viewer))
+                button.danger type="submit" { "Retirer la clé d'accès" }
+            }
+            a.button href=(PAGE_URL) { "Annuler" }
+        }
+    };
+    Ok(page(
+        &viewer,
+        "Retirer une clé d'accès",
+        Some((PAGE_URL, "Protéger mon accès")),
+        body,
+    )
+    .into_response())
+}
+
 /// `POST /mon-acces/cles/:id/supprimer`: removes one of the tutor's passkeys, the last
-/// one included (the link alone then opens their space again).
+/// one included (the link alone then opens their space again), and ends the tutor's
+/// other sessions in the same transaction; this one stays.
 ///
 /// # Errors
 /// 404 for anyone but a tutor and for a passkey that is not theirs; 403 without a
@@ -220,12 +286,12 @@ pub async fn tutor_passkey_remove(
     let id: PasskeyId = super::parse_id(&id)?;
     match state
         .store
-        .remove_passkey(&viewer.subject, id, true)
+        .remove_passkey(&viewer.subject, id, true, &viewer.session_hash)
         .await?
     {
         PasskeyRemoval::Removed => {
             tracing::info!("clé d'accès du lien tuteur retirée");
-            Flash::PasskeyRemoved.set(jar);
+            Flash::TutorPasskeyRemoved.set(jar);
             Ok(see_other(PAGE_URL))
         }
         PasskeyRemoval::NotFound | PasskeyRemoval::LastOne => Err(Error::NotFound),

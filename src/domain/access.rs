@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 /// What a link token is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AccessKind {
-    /// A sign-in link for a student, teacher or coordinator (until passkeys, issue 7).
+    /// A sign-in link for a student, teacher or coordinator, 30 days. No longer issued
+    /// since passkeys (issue 7: invitations instead); stored ones work until they
+    /// expire.
     SignIn,
     /// A tutor's personal access link (spec: valid six months, lockable, regenerable).
     TutorAccess,

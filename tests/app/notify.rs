@@ -3,7 +3,7 @@
 //! VAPID signature), the 15-minute grouping of "à relire", the end-of-placement
 //! reminder, the opt-out, and the tutors' daily e-mail digest (SMTP sink).
 
-use crate::push_service::{PushService, Received};
+use crate::push_service::{Device, PushService, Received, device, store_subscription, vapid_jwt};
 use crate::smtp_sink::SmtpSink;
 use crate::support::*;
 use base64::Engine;
@@ -16,82 +16,28 @@ use livret::notify::tick;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-/// A browser's side of a subscription: its key pair and auth secret.
-struct Device {
-    components: ece::EcKeyComponents,
-    auth: [u8; 16],
-    p256dh: String,
-}
-
-fn device() -> Device {
-    let (pair, auth) = ece::generate_keypair_and_auth_secret().unwrap();
-    Device {
-        components: pair.raw_components().unwrap(),
-        auth,
-        p256dh: URL_SAFE_NO_PAD.encode(pair.pub_as_raw().unwrap()),
-    }
-}
-
-/// Subscribes `d` at the service's endpoint `name` for `subject`.
+/// Subscribes a fresh device at the service's endpoint `name` for `subject`.
 async fn subscribe(app: &App, subject: Subject, service: &PushService, name: &str) -> Device {
     let d = device();
-    let json = format!(
-        r#"{{"endpoint":"{}","expirationTime":null,"keys":{{"p256dh":"{}","auth":"{}"}}}}"#,
-        service.endpoint(name),
-        d.p256dh,
-        URL_SAFE_NO_PAD.encode(d.auth)
-    );
-    let keys = app.state.store.vapid_keys().unwrap().unwrap();
-    let s =
-        parse_subscription(&json)
-            .unwrap()
-            .into_subscription(subject, &keys.id, app.clock.now());
-    app.state.store.put_push_subscription(&s).await.unwrap();
+    store_subscription(app, subject, &service.endpoint(name), &d).await;
     d
 }
 
-fn b64(s: &str) -> Vec<u8> {
-    URL_SAFE_NO_PAD.decode(s).unwrap()
-}
-
-/// Checks the VAPID JWT (ES256, audience, every time claim from the app's clock,
-/// signature) and returns the public key `k` it was signed with.
+/// Checks the VAPID JWT (ES256 signature, audience, every time claim from the app's
+/// clock) and returns the public key `k` it was signed with.
 fn check_vapid(r: &Received, app: &App) -> String {
-    use p256::ecdsa::signature::Verifier;
-    let auth = r.header("authorization");
-    let rest = auth.strip_prefix("vapid ").expect(auth);
-    let (mut t, mut k) = ("", "");
-    for part in rest.split(',') {
-        let part = part.trim();
-        if let Some(v) = part.strip_prefix("t=") {
-            t = v;
-        } else if let Some(v) = part.strip_prefix("k=") {
-            k = v;
-        }
-    }
-    let pieces: Vec<&str> = t.split('.').collect();
-    assert_eq!(pieces.len(), 3, "{t}");
-    let claims: Value = serde_json::from_slice(&b64(pieces[1])).unwrap();
+    let (_, claims, k) = vapid_jwt(r);
     assert_eq!(claims["aud"], "http://127.0.0.1", "{claims}");
     let now = app.clock.now().as_second();
     assert_eq!(claims["iat"].as_i64(), Some(now), "{claims}");
     assert_eq!(claims["nbf"].as_i64(), Some(now), "{claims}");
     assert_eq!(claims["exp"].as_i64(), Some(now + 12 * 3600), "{claims}");
-    let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(&b64(k)).unwrap();
-    let signature = p256::ecdsa::Signature::from_slice(&b64(pieces[2])).unwrap();
-    key.verify(
-        format!("{}.{}", pieces[0], pieces[1]).as_bytes(),
-        &signature,
-    )
-    .expect("the VAPID signature verifies against k");
-    k.to_string()
+    k
 }
 
-/// Decrypts the body as the device would and parses the JSON payload.
+/// Decrypts the body as the device would (payload at most 3000 bytes) and parses it.
 fn open(r: &Received, d: &Device) -> Value {
-    let plain = ece::decrypt(&d.components, &d.auth, &r.body).unwrap();
-    assert!(plain.len() <= 3000, "payload of {} bytes", plain.len());
-    serde_json::from_slice(&plain).unwrap()
+    d.open(r)
 }
 
 /// What the device `name` received so far, decrypted.

@@ -5,7 +5,7 @@
 //! Devices are made with `ece` as a browser would make its keys, so the test
 //! notification is decrypted as the device would decrypt it.
 
-use crate::push_service::PushService;
+use crate::push_service::{Device, PushService, device};
 use crate::support::{App, Browser, Page};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -14,22 +14,6 @@ use livret::domain::notify::NotificationKind;
 use serde_json::{Value, json};
 
 const SYNC: (&str, &str) = ("x-livret-sync", "1");
-
-/// A browser's side of a subscription: its key pair and auth secret.
-struct Device {
-    components: ece::EcKeyComponents,
-    auth: [u8; 16],
-    p256dh: String,
-}
-
-fn device() -> Device {
-    let (pair, auth) = ece::generate_keypair_and_auth_secret().unwrap();
-    Device {
-        components: pair.raw_components().unwrap(),
-        auth,
-        p256dh: URL_SAFE_NO_PAD.encode(pair.pub_as_raw().unwrap()),
-    }
-}
 
 /// What `PushSubscription.toJSON()` gives for `d` at `endpoint`.
 fn to_json(endpoint: &str, d: &Device) -> Value {

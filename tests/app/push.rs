@@ -6,50 +6,20 @@
 //! The push service is [`PushService`] on loopback; each device's keys are made with
 //! `ece`, as a browser would, so the test decrypts what a browser would.
 
-use crate::push_service::{PushService, Received, SilentService};
+use crate::push_service::{
+    Device, PushService, Received, SilentService, device, store_subscription, vapid_jwt,
+};
 use crate::support::App;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use livret::domain::Subject;
-use livret::domain::push::{Notification, PushSubscription, parse_subscription};
+use livret::domain::push::{Notification, PushSubscription};
 use livret::push::{Outcome, Push, PushConfig};
 use std::time::{Duration, Instant};
 
-/// A browser's side of a subscription: its key pair and auth secret.
-struct Device {
-    components: ece::EcKeyComponents,
-    auth: [u8; 16],
-    p256dh: String,
-}
-
-fn device() -> Device {
-    let (pair, auth) = ece::generate_keypair_and_auth_secret().unwrap();
-    Device {
-        components: pair.raw_components().unwrap(),
-        auth,
-        p256dh: URL_SAFE_NO_PAD.encode(pair.pub_as_raw().unwrap()),
-    }
-}
-
-/// Stores the subscription of `device` at `endpoint` for `subject`, made from the JSON
-/// a browser's `PushSubscription.toJSON()` gives.
+/// Stores the subscription of `device` at `endpoint` for `subject`.
 async fn subscribe(app: &App, subject: Subject, endpoint: &str, d: &Device) -> PushSubscription {
-    let json = format!(
-        r#"{{"endpoint":"{endpoint}","expirationTime":null,"keys":{{"p256dh":"{}","auth":"{}"}}}}"#,
-        d.p256dh,
-        URL_SAFE_NO_PAD.encode(d.auth)
-    );
-    let keys = app.state.store.vapid_keys().unwrap().unwrap();
-    let s =
-        parse_subscription(&json)
-            .unwrap()
-            .into_subscription(subject, &keys.id, app.clock.now());
-    app.state.store.put_push_subscription(&s).await.unwrap();
-    s
-}
-
-fn b64(s: &str) -> Vec<u8> {
-    URL_SAFE_NO_PAD.decode(s).unwrap()
+    store_subscription(app, subject, endpoint, d).await
 }
 
 /// Checks the VAPID `Authorization: vapid t=<JWT>, k=<key>` header and returns `k`:
@@ -57,43 +27,20 @@ fn b64(s: &str) -> Vec<u8> {
 /// host, no port), `exp` after the app's now and at most 24 h later, `sub` set, and
 /// the signature valid against `k`.
 fn check_vapid(r: &Received, app: &App) -> String {
-    use p256::ecdsa::signature::Verifier;
-    let auth = r.header("authorization");
-    let rest = auth.strip_prefix("vapid ").expect(auth);
-    let (mut t, mut k) = ("", "");
-    for part in rest.split(',') {
-        let part = part.trim();
-        if let Some(v) = part.strip_prefix("t=") {
-            t = v;
-        } else if let Some(v) = part.strip_prefix("k=") {
-            k = v;
-        }
-    }
-    let pieces: Vec<&str> = t.split('.').collect();
-    assert_eq!(pieces.len(), 3, "{t}");
-    let header: serde_json::Value = serde_json::from_slice(&b64(pieces[0])).unwrap();
+    let (header, claims, k) = vapid_jwt(r);
     assert_eq!(header["alg"], "ES256");
-    let claims: serde_json::Value = serde_json::from_slice(&b64(pieces[1])).unwrap();
     assert_eq!(claims["aud"], "http://127.0.0.1", "{claims}");
     let now = app.clock.now().as_second();
     let exp = claims["exp"].as_i64().unwrap();
     assert!(exp > now && exp <= now + 24 * 3600, "exp {exp}, now {now}");
     let sub = claims["sub"].as_str().unwrap();
     assert!(!sub.is_empty());
-    let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(&b64(k)).unwrap();
-    let signature = p256::ecdsa::Signature::from_slice(&b64(pieces[2])).unwrap();
-    key.verify(
-        format!("{}.{}", pieces[0], pieces[1]).as_bytes(),
-        &signature,
-    )
-    .expect("the VAPID signature verifies against k");
-    k.to_string()
+    k
 }
 
 /// Decrypts the body as the device would and parses the JSON payload.
 fn open(r: &Received, d: &Device) -> serde_json::Value {
-    let plain = ece::decrypt(&d.components, &d.auth, &r.body).unwrap();
-    serde_json::from_slice(&plain).unwrap()
+    d.open(r)
 }
 
 fn review() -> Notification {

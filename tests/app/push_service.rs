@@ -171,3 +171,93 @@ impl SilentService {
         *self.accepted.lock().unwrap()
     }
 }
+
+/// A browser's side of a subscription: its key pair and auth secret, made with `ece`
+/// as a browser makes them (shared by the push, notification and settings tests).
+pub struct Device {
+    /// The private and public key, for decrypting.
+    pub components: ece::EcKeyComponents,
+    /// The 16-byte authentication secret.
+    pub auth: [u8; 16],
+    /// The public key, base64url, as `toJSON()` gives it.
+    pub p256dh: String,
+}
+
+/// A fresh device.
+pub fn device() -> Device {
+    use base64::Engine;
+    let (pair, auth) = ece::generate_keypair_and_auth_secret().unwrap();
+    Device {
+        components: pair.raw_components().unwrap(),
+        auth,
+        p256dh: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(pair.pub_as_raw().unwrap()),
+    }
+}
+
+impl Device {
+    /// Decrypts a received body as the device would and parses its JSON payload.
+    pub fn open(&self, r: &Received) -> serde_json::Value {
+        let plain = ece::decrypt(&self.components, &self.auth, &r.body).unwrap();
+        assert!(plain.len() <= 3000, "payload of {} bytes", plain.len());
+        serde_json::from_slice(&plain).unwrap()
+    }
+}
+
+/// Stores the subscription of `d` at `endpoint` for `subject` straight in the app's
+/// store, made from the JSON a browser's `PushSubscription.toJSON()` gives, with the
+/// current VAPID key id.
+pub async fn store_subscription(
+    app: &crate::support::App,
+    subject: livret::domain::Subject,
+    endpoint: &str,
+    d: &Device,
+) -> livret::domain::push::PushSubscription {
+    use base64::Engine;
+    let json = format!(
+        r#"{{"endpoint":"{endpoint}","expirationTime":null,"keys":{{"p256dh":"{}","auth":"{}"}}}}"#,
+        d.p256dh,
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(d.auth)
+    );
+    let keys = app.state.store.vapid_keys().unwrap().unwrap();
+    let s = livret::domain::push::parse_subscription(&json)
+        .unwrap()
+        .into_subscription(subject, &keys.id, app.clock.now());
+    app.state.store.put_push_subscription(&s).await.unwrap();
+    s
+}
+
+/// Reads the VAPID `Authorization: vapid t=<JWT>, k=<key>` header of `r`, checks the
+/// JWT's ES256 signature against `k`, and returns its header, its claims and `k`; the
+/// caller checks the claims it cares about.
+pub fn vapid_jwt(r: &Received) -> (serde_json::Value, serde_json::Value, String) {
+    use base64::Engine;
+    use p256::ecdsa::signature::Verifier;
+    let b64 = |s: &str| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(s)
+            .unwrap()
+    };
+    let auth = r.header("authorization");
+    let rest = auth.strip_prefix("vapid ").expect(auth);
+    let (mut t, mut k) = ("", "");
+    for part in rest.split(',') {
+        let part = part.trim();
+        if let Some(v) = part.strip_prefix("t=") {
+            t = v;
+        } else if let Some(v) = part.strip_prefix("k=") {
+            k = v;
+        }
+    }
+    let pieces: Vec<&str> = t.split('.').collect();
+    assert_eq!(pieces.len(), 3, "{t}");
+    let header: serde_json::Value = serde_json::from_slice(&b64(pieces[0])).unwrap();
+    let claims: serde_json::Value = serde_json::from_slice(&b64(pieces[1])).unwrap();
+    let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(&b64(k)).unwrap();
+    let signature = p256::ecdsa::Signature::from_slice(&b64(pieces[2])).unwrap();
+    key.verify(
+        format!("{}.{}", pieces[0], pieces[1]).as_bytes(),
+        &signature,
+    )
+    .expect("the VAPID signature verifies against k");
+    (header, claims, k.to_string())
+}

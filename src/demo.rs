@@ -309,6 +309,7 @@ pub fn school(today: Date, zone: &jiff::tz::TimeZone) -> SchoolSeed {
         evaluations: record.0,
         company_reviews: record.1,
         interim_reviews: record.2,
+        attendances: Vec::new(),
     }
 }
 

@@ -6,7 +6,7 @@
 #
 # It installs what the tests need when it is missing (Debian's chromium, Node.js and
 # npm, libssl-dev and pkg-config for web-push's OpenSSL, the browser test's npm
-# packages), then runs, stopping at the first failure:
+# packages, poppler-utils for reading the PDF certificates back), then runs, stopping at the first failure:
 #   cargo fmt --check
 #   cargo clippy --all-targets --locked -- -D warnings
 #   cargo test --locked                       (unit + integration tests)
@@ -99,6 +99,9 @@ command -v npm >/dev/null 2>&1 || missing+=(npm)
 # web-push's `ece` builds against OpenSSL: its headers and pkg-config must be there.
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 pkg-config --exists openssl 2>/dev/null || missing+=(libssl-dev)
+# The PFMP certificate tests read the PDFs back (pdftotext) and render their first page
+# (pdftoppm): Debian's poppler-utils.
+{ command -v pdftotext >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1; } || missing+=(poppler-utils)
 if ((${#missing[@]})); then
   apt_install "${missing[@]}"
 fi
@@ -107,6 +110,7 @@ node_major="$(node -p 'process.versions.node.split(".")[0]')"
 ((node_major >= 20)) || die "Node.js $(node --version) is too old: the browser test needs Node.js 20 or later"
 printf 'cargo:    %s\n' "$(cargo --version)"
 printf 'node:     %s, npm %s\n' "$(node --version)" "$(npm --version)"
+printf 'poppler:  %s\n' "$(pdftotext -v 2>&1 | head -n 1)"
 printf 'chromium: %s\n' "$("$CHROMIUM" --version 2>/dev/null | tail -n 1)"
 
 # npm ci only when node_modules is absent or the lock file changed since the last one.

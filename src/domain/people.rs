@@ -40,6 +40,19 @@ pub enum CycleYear {
 }
 
 impl CycleYear {
+    /// One byte for store keys (declaration order; never reordered).
+    pub fn tag(self) -> u8 {
+        match self {
+            CycleYear::CapFirst => 1,
+            CycleYear::CapSecond => 2,
+            CycleYear::Seconde => 3,
+            CycleYear::Premiere => 4,
+            CycleYear::Terminale => 5,
+            CycleYear::Bts1 => 6,
+            CycleYear::Bts2 => 7,
+        }
+    }
+
     /// French label shown in the UI.
     pub fn label(self) -> &'static str {
         match self {

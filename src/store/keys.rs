@@ -40,6 +40,8 @@
 //! | `ceremony/` | SHA-256 of the ceremony secret | a WebAuthn ceremony's server-side state (expires after 5 minutes) |
 //! | `ceremony-purged` | (nothing more) | when expired ceremonies were last purged (i64 seconds, big-endian) |
 //! | `passkey-decoy-key` | (nothing more) | 32 random bytes: HMAC key of the decoy credential ids an unknown e-mail gets |
+//! | `attendance/` | placement id | the attendance of a placement (issue 8) |
+//! | `allowance-rate/` | diploma code, 0, year byte | a daily allowance rate set by the coordinator (issue 8) |
 //!
 //! Ids are 16 raw bytes; dates and times are big-endian and bit-inverted where the
 //! newest must come first.
@@ -141,6 +143,10 @@ pub const CEREMONY: &[u8] = b"ceremony/";
 pub const CEREMONY_PURGED: &[u8] = b"ceremony-purged";
 /// HMAC key (32 random bytes) of the decoy credential ids of unknown e-mail addresses.
 pub const PASSKEY_DECOY_KEY: &[u8] = b"passkey-decoy-key";
+/// Prefix of placements' attendance records (issue 8).
+pub const ATTENDANCE: &[u8] = b"attendance/";
+/// Prefix of the coordinator's daily allowance rates (issue 8).
+pub const ALLOWANCE_RATE: &[u8] = b"allowance-rate/";
 
 /// Concatenates parts into one key.
 pub fn key(parts: &[&[u8]]) -> Vec<u8> {

@@ -5,6 +5,7 @@
 //! transaction on `data`; every write method flushes to disk before it returns, so a
 //! change acknowledged to a user survives a crash.
 
+mod attendance;
 pub mod codec;
 mod evaluations;
 mod imports;
@@ -146,6 +147,8 @@ pub struct SchoolSeed {
     pub company_reviews: Vec<CompanyReview>,
     /// Interim reviews.
     pub interim_reviews: Vec<InterimReview>,
+    /// Attendance records (issue 8).
+    pub attendances: Vec<crate::domain::attendance::Attendance>,
 }
 
 fn id16(bytes: &[u8]) -> Option<[u8; 16]> {
@@ -738,6 +741,9 @@ impl Store {
                     &key(&[keys::INTERIM_REVIEW, r.student.as_bytes(), r.id.as_bytes()]),
                     r,
                 )?;
+            }
+            for a in &seed.attendances {
+                tx.put(&key(&[keys::ATTENDANCE, a.placement.as_bytes()]), a)?;
             }
             Ok(())
         })

@@ -1,6 +1,6 @@
 //! One configuration, from command-line flags and `LIVRET_*` environment variables.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 /// Everything `livret serve` needs to know.
@@ -31,6 +31,127 @@ pub struct Config {
     /// Sender of e-mails, for example `Lycée Jules-Verne <livret@lycee.example>`. Flag
     /// `--mail-from`, variable `LIVRET_MAIL_FROM`; required with `smtp_url`.
     pub mail_from: Option<String>,
+    /// How the service is run on a server: HTTPS, proxy, backups, readiness (issue 9).
+    pub ops: Operations,
+}
+
+/// Settings for running a school's instance (issue 9). The default is what tests and
+/// a trial on one's own computer need: plain HTTP, no proxy, no nightly backup.
+#[derive(Clone, Debug, Default)]
+pub struct Operations {
+    /// HTTPS served by Livret itself, if any.
+    pub tls: Option<TlsSource>,
+    /// Plain-HTTP address that only redirects to the public URL (and answers ACME
+    /// HTTP-01 challenges), usually `0.0.0.0:80`. Flag `--http-listen`, variable
+    /// `LIVRET_HTTP_LISTEN`.
+    pub http_listen: Option<SocketAddr>,
+    /// Reverse proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed.
+    /// Flag `--trust-proxy` (addresses or CIDR ranges, comma-separated), variable
+    /// `LIVRET_TRUST_PROXY`. Empty: those headers are ignored.
+    pub trust_proxy: Vec<ProxyRange>,
+    /// Directory of the nightly backups, if any. Flag `--backup-dir`, variable
+    /// `LIVRET_BACKUP_DIR`.
+    pub backup_dir: Option<PathBuf>,
+    /// Nightly backups kept. Flag `--backup-keep`, variable `LIVRET_BACKUP_KEEP`.
+    pub backup_keep: usize,
+    /// Free space below which `/readyz` says not ready, in bytes. Flag
+    /// `--min-free-mb`, variable `LIVRET_MIN_FREE_MB` (default 200 MB).
+    pub min_free_bytes: u64,
+}
+
+/// Where the HTTPS certificate comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TlsSource {
+    /// PEM files (`--tls-cert`, `--tls-key`), read again on SIGHUP or when they change.
+    Files {
+        /// Certificate chain, PEM.
+        cert: PathBuf,
+        /// Private key, PEM.
+        key: PathBuf,
+    },
+    /// Certificates obtained and renewed with ACME (RFC 8555), Let's Encrypt by
+    /// default (`--acme-domain`, `--acme-email`, `--acme-directory`).
+    Acme {
+        /// The domain to certify (the public URL's host).
+        domain: String,
+        /// Contact e-mail given to the certificate authority.
+        email: Option<String>,
+        /// The ACME directory URL.
+        directory: String,
+    },
+}
+
+/// Let's Encrypt's production ACME directory.
+pub const LETS_ENCRYPT: &str = "https://acme-v02.api.letsencrypt.org/directory";
+
+/// An address range of trusted proxies: an address and a prefix length (`10.0.0.0/8`,
+/// `192.168.1.5` = `/32`, `::1` = `/128`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProxyRange {
+    /// First address of the range.
+    pub addr: IpAddr,
+    /// Prefix length in bits.
+    pub prefix: u8,
+}
+
+impl ProxyRange {
+    /// Parses `10.0.0.0/8`, `192.168.1.5`, `::1`, `fd00::/8`.
+    ///
+    /// # Errors
+    /// A French message naming the value.
+    pub fn parse(value: &str) -> Result<ProxyRange, String> {
+        let bad = || {
+            format!(
+                "« {value} » n'est pas une adresse de proxy : écrivez une adresse IP (127.0.0.1) ou une plage (10.0.0.0/8)"
+            )
+        };
+        let (addr, prefix) = match value.trim().split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (value.trim(), None),
+        };
+        let addr: IpAddr = addr.parse().map_err(|_| bad())?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            Some(p) => p.parse::<u8>().ok().filter(|p| *p <= max).ok_or_else(bad)?,
+            None => max,
+        };
+        Ok(ProxyRange { addr, prefix })
+    }
+
+    /// Parses a comma-separated list; empty items are skipped.
+    ///
+    /// # Errors
+    /// The first bad item's message.
+    pub fn parse_list(value: &str) -> Result<Vec<ProxyRange>, String> {
+        value
+            .split(',')
+            .filter(|v| !v.trim().is_empty())
+            .map(ProxyRange::parse)
+            .collect()
+    }
+
+    /// True when `ip` is in the range (an IPv4-mapped IPv6 address counts as IPv4).
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        match (self.addr, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
 }
 
 /// An SMTP connection URL. It may hold a password, so its `Debug` form shows only the
@@ -150,6 +271,29 @@ mod tests {
         assert_eq!(
             default_public_url("192.168.1.10:8080".parse().unwrap()),
             "http://192.168.1.10:8080"
+        );
+    }
+
+    #[test]
+    fn proxy_ranges_parse_and_match() {
+        let r = ProxyRange::parse("10.0.0.0/8").unwrap();
+        assert!(r.contains("10.1.2.3".parse().unwrap()));
+        assert!(r.contains("::ffff:10.1.2.3".parse().unwrap()));
+        assert!(!r.contains("11.0.0.1".parse().unwrap()));
+        let one = ProxyRange::parse("127.0.0.1").unwrap();
+        assert!(one.contains("127.0.0.1".parse().unwrap()));
+        assert!(!one.contains("127.0.0.2".parse().unwrap()));
+        let v6 = ProxyRange::parse("fd00::/8").unwrap();
+        assert!(v6.contains("fd12::1".parse().unwrap()));
+        assert!(!v6.contains("fe80::1".parse().unwrap()));
+        let all = ProxyRange::parse("0.0.0.0/0").unwrap();
+        assert!(all.contains("8.8.8.8".parse().unwrap()));
+        assert_eq!(ProxyRange::parse_list("127.0.0.1, ::1,").unwrap().len(), 2);
+        assert!(ProxyRange::parse("10.0.0.0/33").is_err());
+        assert!(
+            ProxyRange::parse("proxy.lan")
+                .unwrap_err()
+                .contains("proxy")
         );
     }
 

@@ -2,7 +2,8 @@
 //! with accents and apostrophes), one Bac Pro MELEC class, two companies with a tutor
 //! each, a referent teacher, a coordinator, a placement running today with a week of
 //! logbook entries and two activity sheets, and (issue 5) Maël's competency record:
-//! school evaluations, company reviews and two published interim reviews.
+//! school evaluations, company reviews and two published interim reviews; (issue 8) the
+//! attendance of his first placement, confirmed by its tutor.
 //!
 //! Dates are placed relative to today, so the demo is "live" whatever the day.
 
@@ -289,6 +290,9 @@ pub fn school(today: Date, zone: &jiff::tz::TimeZone) -> SchoolSeed {
         first: &placement_mael_first,
         current: &placement_mael,
     });
+    // Issue 8: Maël's first placement has its attendance recorded and confirmed by
+    // Grégoire d'Arçais, so that the demo shows a filled certificate.
+    let attendance_mael_first = first_attendance(&placement_mael_first, &gregoire, zone);
 
     SchoolSeed {
         school: Some(school),
@@ -309,7 +313,57 @@ pub fn school(today: Date, zone: &jiff::tz::TimeZone) -> SchoolSeed {
         evaluations: record.0,
         company_reviews: record.1,
         interim_reviews: record.2,
-        attendances: Vec::new(),
+        attendances: vec![attendance_mael_first],
+    }
+}
+
+/// The attendance of a finished placement `p` (issue 8): every weekday present for 7 h
+/// but one justified half-day absence (3 h 30 present) in the second week, recorded
+/// and confirmed by `tutor` on the last day.
+fn first_attendance(
+    p: &Placement,
+    tutor: &Tutor,
+    zone: &jiff::tz::TimeZone,
+) -> attendance::Attendance {
+    use attendance::{AttendanceConfirmation, AttendanceDay, DayKind};
+    let dates = attendance::form_days(p.start, p.end, &[]);
+    let half_day = dates.get(7).copied();
+    let days = dates
+        .into_iter()
+        .map(|date| {
+            if Some(date) == half_day {
+                AttendanceDay {
+                    date,
+                    kind: DayKind::HalfDayAbsence,
+                    presence: attendance::default_half_day_hours(),
+                    reason: "Rendez-vous médical".into(),
+                    justified: true,
+                }
+            } else {
+                AttendanceDay {
+                    date,
+                    kind: DayKind::Present,
+                    presence: attendance::default_day_hours(),
+                    reason: String::new(),
+                    justified: false,
+                }
+            }
+        })
+        .collect();
+    attendance::Attendance {
+        placement: p.id,
+        days,
+        gratification_cents: None,
+        revision: 1,
+        updated_at: at(p.end, 16, zone),
+        updated_by: Subject::Tutor(tutor.id),
+        confirmation: Some(AttendanceConfirmation {
+            tutor: tutor.id,
+            name: tutor.name.clone(),
+            job_title: tutor.job_title.clone(),
+            at: at(p.end, 17, zone),
+            revision: 1,
+        }),
     }
 }
 
@@ -662,5 +716,24 @@ mod tests {
                 .iter()
                 .all(|r| r.positionings.len() == 13 && r.grade.is_some())
         );
+    }
+
+    #[test]
+    fn the_demo_has_a_confirmed_attendance_with_a_justified_half_day() {
+        let seed = school(Date::constant(2026, 11, 29), &jiff::tz::TimeZone::UTC);
+        assert_eq!(seed.attendances.len(), 1);
+        let a = &seed.attendances[0];
+        let p = seed
+            .placements
+            .iter()
+            .find(|p| p.id == a.placement)
+            .unwrap();
+        assert!(p.end < Date::constant(2026, 11, 29), "a finished placement");
+        assert!(a.confirmed().is_some());
+        let t = a.totals(p.start, p.end);
+        assert_eq!(t.full_days, 19);
+        assert_eq!(t.half_day_absences, 1);
+        assert_eq!(t.unjustified_half_days, 0);
+        assert_eq!(t.presence_quarters, 19 * 28 + 14);
     }
 }

@@ -5,6 +5,8 @@
 //! See `DESIGN.md` for roles, glossary and layout; [`serve`] is the entry point.
 
 pub mod auth;
+pub mod backup;
+pub mod certificate;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -13,10 +15,12 @@ pub mod domain;
 pub mod error;
 pub mod mail;
 pub mod notify;
+pub mod ops;
 pub mod passkey;
 pub mod push;
 pub mod referential;
 pub mod store;
+pub mod tls;
 pub mod web;
 
 pub use error::{Error, Result};
@@ -84,11 +88,12 @@ pub async fn open(config: Config, clock: Clock) -> Result<web::State> {
 
 /// `livret serve`: checks the options, binds the address (before touching the data,
 /// so a taken port changes nothing on disk), opens the store, fills the demo school
-/// when asked and prints the demo sign-in links, then serves HTTP until Ctrl-C or
-/// SIGTERM.
+/// when asked and prints the demo sign-in links, then serves HTTP, or HTTPS with a
+/// certificate from files or ACME ([`tls`]), until Ctrl-C or SIGTERM.
 ///
 /// # Errors
-/// [`Error::Startup`] for a bad public URL or time zone, a taken port, a data
+/// [`Error::Startup`] for a bad public URL or time zone, TLS settings that disagree with
+/// the public URL, an unreadable or mismatched certificate or key, a taken port, a data
 /// directory in use or written by a newer Livret; store failures.
 pub async fn serve(mut config: Config, demo: bool) -> Result<()> {
     config.public_url = config::check_public_url(&config.public_url).map_err(Error::Startup)?;
@@ -98,10 +103,35 @@ pub async fn serve(mut config: Config, demo: bool) -> Result<()> {
             config.time_zone
         ))
     })?;
-    let acceptor =
-        poem::listener::Listener::into_acceptor(poem::listener::TcpListener::bind(config.listen))
-            .await
-            .map_err(|e| Error::Startup(bind_failure(config.listen, &e)))?;
+    // HTTPS (issue 9): the settings must agree with the public URL, and certificate
+    // files are read and checked now, before anything is bound or written.
+    for warning in tls::check(&config).map_err(Error::Startup)? {
+        tracing::warn!("{warning}");
+    }
+    let https = tls::Https::prepare(&config).map_err(Error::Startup)?;
+    let acceptor = {
+        use poem::listener::{AcceptorExt, Listener, TcpListener};
+        match &https {
+            Some(h) => h
+                .listener(config.listen)
+                .into_acceptor()
+                .await
+                .map(|a| a.boxed()),
+            None => TcpListener::bind(config.listen)
+                .into_acceptor()
+                .await
+                .map(|a| a.boxed()),
+        }
+        .map_err(|e| Error::Startup(bind_failure("--listen", config.listen, &e)))?
+    };
+    let redirect_acceptor = match config.ops.http_listen {
+        Some(addr) => Some(
+            poem::listener::Listener::into_acceptor(poem::listener::TcpListener::bind(addr))
+                .await
+                .map_err(|e| Error::Startup(bind_failure("--http-listen", addr, &e)))?,
+        ),
+        None => None,
+    };
     let bound: Option<std::net::SocketAddr> = poem::listener::Acceptor::local_addr(&acceptor)
         .first()
         .and_then(|a| a.as_socket_addr().copied());
@@ -116,6 +146,31 @@ pub async fn serve(mut config: Config, demo: bool) -> Result<()> {
     // daily digests. Only for the running service (not the admin commands, and tests
     // drive `notify::tick` with their clock).
     let ticker = notify::start(state.clone());
+    // Nightly backups (issue 9), only when a directory is given.
+    let nightly = match &config.ops.backup_dir {
+        Some(dir) => {
+            tracing::info!(
+                dir = %dir.display(),
+                keep = config.ops.backup_keep,
+                "sauvegardes automatiques chaque nuit à 2 h 30"
+            );
+            Some(backup::start_nightly(
+                state.store.clone(),
+                state.clock.clone(),
+                dir.clone(),
+                config.ops.backup_keep,
+            ))
+        }
+        None => {
+            tracing::warn!(
+                "aucune sauvegarde automatique : donnez --backup-dir (ou LIVRET_BACKUP_DIR), de préférence sur un autre disque"
+            );
+            None
+        }
+    };
+    // `livret backup` asks the running service through this socket (issue 9).
+    #[cfg(unix)]
+    let control = backup::start_socket(state.store.clone(), state.clock.clone(), &config.data)?;
     if demo {
         for line in demo::prepare(&state).await? {
             println!("{line}");
@@ -123,10 +178,34 @@ pub async fn serve(mut config: Config, demo: bool) -> Result<()> {
     } else if let Some(secret) = auth::issue_setup_link(&state.store, &state.clock).await? {
         println!("{}", setup_line(&config.public_url, &secret));
     }
+    // Keeps the certificate fresh (files read again on SIGHUP or change; ACME), and
+    // the plain-HTTP listener that only redirects and answers ACME challenges.
+    let certificates = match &https {
+        Some(h) => Some(h.start(&config.data).map_err(Error::Startup)?),
+        None => tls::ignore_hangup("pas de --tls-cert"),
+    };
+    let redirect = redirect_acceptor.map(|a| {
+        tracing::info!(
+            "redirection HTTP vers {} sur {}",
+            config.public_url,
+            config
+                .ops
+                .http_listen
+                .map_or_else(String::new, |h| h.to_string())
+        );
+        let challenges = https.as_ref().and_then(tls::Https::challenges);
+        let app = tls::HttpRedirect::new(&config.public_url, challenges);
+        tokio::spawn(async move {
+            if let Err(e) = poem::Server::new_with_acceptor(a).run(app).await {
+                tracing::error!("la redirection HTTP s'est arrêtée : {e}");
+            }
+        })
+    });
     let app = web::routes::routes(state.clone());
     tracing::info!(
-        "Livret écoute sur {} ; adresse publique {} ; données dans {}",
+        "Livret écoute sur {} ({}) ; adresse publique {} ; données dans {}",
         bound.map_or_else(|| config.listen.to_string(), |a| a.to_string()),
+        if https.is_some() { "HTTPS" } else { "HTTP" },
         config.public_url,
         config.data.display()
     );
@@ -139,6 +218,17 @@ pub async fn serve(mut config: Config, demo: bool) -> Result<()> {
         .await
         .map_err(|e| Error::Internal(format!("le serveur s'est arrêté sur une erreur : {e}")))?;
     ticker.abort();
+    for task in [certificates, redirect].into_iter().flatten() {
+        task.abort();
+    }
+    if let Some(nightly) = nightly {
+        nightly.abort();
+    }
+    #[cfg(unix)]
+    {
+        control.abort();
+        let _ = std::fs::remove_file(config.data.join(backup::SOCKET_NAME));
+    }
     state.push.shutdown(std::time::Duration::from_secs(5)).await;
     state.store.flush().await?;
     Ok(())
@@ -146,20 +236,20 @@ pub async fn serve(mut config: Config, demo: bool) -> Result<()> {
 
 /// Why `listen` could not be bound, in French, from the error's kind: the port taken,
 /// an address this machine does not have, a port below 1024 without the right.
-fn bind_failure(listen: std::net::SocketAddr, e: &std::io::Error) -> String {
+fn bind_failure(flag: &str, listen: std::net::SocketAddr, e: &std::io::Error) -> String {
     let port = listen.port();
     match e.kind() {
         std::io::ErrorKind::AddrInUse => format!(
-            "impossible d'écouter sur {listen} : le port {port} est déjà pris (un autre Livret, ou un autre service, l'utilise). Arrêtez-le, ou choisissez un autre port avec --listen."
+            "impossible d'écouter sur {listen} : le port {port} est déjà pris (un autre Livret, ou un autre service, l'utilise). Arrêtez-le, ou choisissez un autre port avec {flag}."
         ),
         std::io::ErrorKind::AddrNotAvailable => format!(
-            "impossible d'écouter sur {listen} : cette machine n'a pas l'adresse {} (--listen). Donnez une adresse de cette machine, 127.0.0.1:{port} pour elle seule, ou 0.0.0.0:{port} pour toutes.",
+            "impossible d'écouter sur {listen} : cette machine n'a pas l'adresse {} ({flag}). Donnez une adresse de cette machine, 127.0.0.1:{port} pour elle seule, ou 0.0.0.0:{port} pour toutes.",
             listen.ip()
         ),
         std::io::ErrorKind::PermissionDenied => format!(
-            "impossible d'écouter sur {listen} : permission refusée (les ports inférieurs à 1024 demandent des droits d'administration). Choisissez un port à partir de 1024, par exemple 8080, derrière un proxy HTTPS."
+            "impossible d'écouter sur {listen} ({flag}) : permission refusée. Les ports inférieurs à 1024 (80, 443) demandent la capacité CAP_NET_BIND_SERVICE : AmbientCapabilities=CAP_NET_BIND_SERVICE dans le service systemd, ou « setcap cap_net_bind_service=+ep » sur le binaire. Sinon, choisissez un port à partir de 1024, par exemple 8443, derrière un proxy HTTPS."
         ),
-        _ => format!("impossible d'écouter sur {listen} : {e}"),
+        _ => format!("impossible d'écouter sur {listen} ({flag}) : {e}"),
     }
 }
 

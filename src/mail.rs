@@ -484,6 +484,7 @@ mod tests {
             cache_bytes: 1024,
             smtp_url: url.map(SmtpUrl::new),
             mail_from: from.map(str::to_string),
+            ops: Default::default(),
         }
     }
 

@@ -6,15 +6,13 @@ use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sled=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    // Parsed first: the command line says how to log (`--log-format`).
     let cli = Cli::parse();
+    livret::ops::init_logging(cli.log_format);
+    JSON_LOGS.store(
+        cli.log_format == livret::ops::LogFormat::Json,
+        std::sync::atomic::Ordering::Relaxed,
+    );
     match cli.command {
         Command::Serve(args) => {
             match args.check_derived_public_url() {
@@ -35,14 +33,47 @@ async fn main() -> ExitCode {
         Command::Admin(AdminCommand::SignInLink(args)) => {
             finish(livret::admin_sign_in_link(args.config()).await, print_lines)
         }
+        Command::Backup(args) => match livret::clock::Clock::system(&args.time_zone) {
+            Ok(clock) => finish(
+                livret::backup::command_backup(&args.data, &args.to, &clock, 64 << 20).await,
+                print_lines,
+            ),
+            Err(_) => finish(
+                Err::<(), _>(format!("fuseau horaire « {} » inconnu", args.time_zone)),
+                |()| {},
+            ),
+        },
+        Command::Restore(args) => match livret::clock::Clock::system("UTC") {
+            Ok(clock) => finish(
+                livret::backup::command_restore(&args.from, &args.data, args.force, &clock),
+                print_lines,
+            ),
+            Err(e) => finish(Err::<(), _>(e), |()| {}),
+        },
         Command::Healthcheck(args) => {
             if args.check() {
                 ExitCode::SUCCESS
             } else {
-                eprintln!("livret ne répond pas sur http://{}/healthz", args.listen);
+                report_error(&format!(
+                    "livret ne répond pas sur http://{}/healthz",
+                    args.listen
+                ));
                 ExitCode::FAILURE
             }
         }
+    }
+}
+
+/// True with `--log-format json`: error messages then go through the log, so that
+/// stderr holds JSON lines only.
+static JSON_LOGS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// A failure's French message on stderr: as is, or as a JSON log event.
+fn report_error(message: &str) {
+    if JSON_LOGS.load(std::sync::atomic::Ordering::Relaxed) {
+        tracing::error!("{message}");
+    } else {
+        eprintln!("{message}");
     }
 }
 
@@ -54,7 +85,7 @@ fn finish<T, E: std::fmt::Display>(result: Result<T, E>, show: impl FnOnce(T)) -
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("livret : {e}");
+            report_error(&format!("livret : {e}"));
             ExitCode::FAILURE
         }
     }

@@ -12,6 +12,14 @@ mod support;
 
 #[path = "app/access.rs"]
 mod access;
+#[path = "app/allowance.rs"]
+mod allowance;
+#[path = "app/attendance.rs"]
+mod attendance;
+#[path = "app/backup.rs"]
+mod backup;
+#[path = "app/certificate.rs"]
+mod certificate;
 #[path = "app/classes.rs"]
 mod classes;
 #[path = "app/company_review.rs"]
@@ -38,6 +46,8 @@ mod notify;
 mod notify_settings;
 #[path = "app/offline.rs"]
 mod offline;
+#[path = "app/ops.rs"]
+mod ops;
 #[path = "app/pages.rs"]
 mod pages;
 #[path = "app/passkey_messages.rs"]
@@ -68,6 +78,8 @@ mod staff;
 mod store;
 #[path = "app/sync.rs"]
 mod sync;
+#[path = "app/tls.rs"]
+mod tls;
 #[path = "app/tutor_access.rs"]
 mod tutor_access;
 #[path = "app/tutor_passkey.rs"]

@@ -164,6 +164,11 @@ LIVRET_BIN="$REPO/target/release/livret" CHROMIUM_PATH="$CHROMIUM" \
   node "$BROWSER_DIR/joint_visit.mjs"
 echo "Screenshots: $BROWSER_DIR/artifacts/{joint-visit-pending,joint-visit-finalised}.png"
 
+section "Browser test: attendance recorded and confirmed by the tutor, certificate downloaded (Chromium, 390×844)"
+LIVRET_BIN="$REPO/target/release/livret" CHROMIUM_PATH="$CHROMIUM" \
+  node "$BROWSER_DIR/attendance.mjs"
+echo "Artefacts: $BROWSER_DIR/artifacts/{attendance-proposal,attendance-errors,attendance-confirmed,attendance-student,attestation-page1}.png, $BROWSER_DIR/artifacts/attestation.pdf"
+
 section "Browser test: competency record — dashboard and interim reviews, axe-core, print (Chromium, 390×844 and 1280×800)"
 LIVRET_BIN="$REPO/target/release/livret" CHROMIUM_PATH="$CHROMIUM" \
   node "$BROWSER_DIR/competency_record.mjs"

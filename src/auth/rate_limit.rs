@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 
 /// Requests to `/acces/…` and `/installation/…` (GET or POST) one client address may
 /// make: a burst of 300, then five a second. A whole class signing in at once from the
-/// school's network shares one public address (and, until `--trust-proxy` exists, so
-/// does everyone behind a reverse proxy): 30 students × (GET + POST + redirects) must
+/// school's network shares one public address (and so does everyone behind a reverse
+/// proxy not named with `--trust-proxy`): 30 students × (GET + POST + redirects) must
 /// pass; hammering does not.
 const PER_CLIENT_BURST: u32 = 300;
 const PER_CLIENT_PERIOD: Duration = Duration::from_millis(200);

@@ -774,6 +774,34 @@ impl AttendanceCertificate {
     }
 }
 
+/// A day as the attendance form's cards name it: `lun. 4 mai`, `ven. 1er mai` (short
+/// weekday, day, month; the year is in the page's period line).
+pub fn day_label(d: Date) -> String {
+    const DAYS: [&str; 7] = ["lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."];
+    let long = text::date_long(d);
+    // `date_long` is `<weekday> <day> <month> <year>`: keep the day and the month.
+    let middle: Vec<&str> = long.split(' ').skip(1).take(2).collect();
+    let day = DAYS[usize::from(d.weekday().to_monday_zero_offset() as u8).min(6)];
+    format!("{day} {}", middle.join(" "))
+}
+
+/// Fills the hours left empty in a form about to be shown (not one coming back with
+/// errors, which keeps what was typed): 3 h 30 for a half-day absence, 7 h for any
+/// other day but a day's absence, so that choosing « Présent » on a day not yet
+/// recorded needs no typing ([`default_day_hours`], [`default_half_day_hours`]).
+pub fn prefill_hours(input: &mut AttendanceInput) {
+    for d in &mut input.days {
+        if !d.hours.trim().is_empty() {
+            continue;
+        }
+        d.hours = match DayKind::from_form(&d.kind) {
+            Some(DayKind::DayAbsence) => continue,
+            Some(DayKind::HalfDayAbsence) => hours_input(default_half_day_hours()),
+            _ => hours_input(default_day_hours()),
+        };
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1103,5 +1131,35 @@ mod tests {
         assert!(a.confirmed().is_none());
         assert_eq!(AttendanceState::of(Some(&a)), AttendanceState::Recorded);
         assert_eq!(AttendanceState::of(None), AttendanceState::NotRecorded);
+    }
+
+    #[test]
+    fn day_labels_are_short_and_french() {
+        assert_eq!(day_label(date(2026, 5, 4)), "lun. 4 mai");
+        assert_eq!(day_label(date(2026, 5, 1)), "ven. 1er mai");
+        assert_eq!(day_label(date(2026, 2, 8)), "dim. 8 février");
+    }
+
+    #[test]
+    fn empty_hours_are_prefilled_by_kind_and_typed_ones_kept() {
+        let day = |kind: &str, hours: &str| DayInput {
+            date: date(2026, 5, 4),
+            kind: kind.into(),
+            hours: hours.into(),
+            ..Default::default()
+        };
+        let mut input = AttendanceInput {
+            days: vec![
+                day("", ""),
+                day("present", ""),
+                day("demi", ""),
+                day("absent", ""),
+                day("present", "7h30"),
+            ],
+            ..Default::default()
+        };
+        prefill_hours(&mut input);
+        let hours: Vec<&str> = input.days.iter().map(|d| d.hours.as_str()).collect();
+        assert_eq!(hours, ["7", "7", "3h30", "", "7h30"]);
     }
 }

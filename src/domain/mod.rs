@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod activity;
+pub mod allowance_form;
 pub mod attendance;
 pub mod class_form;
 pub mod class_list;

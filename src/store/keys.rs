@@ -41,6 +41,7 @@
 //! | `ceremony-purged` | (nothing more) | when expired ceremonies were last purged (i64 seconds, big-endian) |
 //! | `passkey-decoy-key` | (nothing more) | 32 random bytes: HMAC key of the decoy credential ids an unknown e-mail gets |
 //! | `attendance/` | placement id | the attendance of a placement (issue 8) |
+//! | `last-backup` | (nothing more) | the last good backup: when, where, size (issue 9) |
 //! | `allowance-rate/` | diploma code, 0, year byte | a daily allowance rate set by the coordinator (issue 8) |
 //!
 //! Ids are 16 raw bytes; dates and times are big-endian and bit-inverted where the
@@ -147,6 +148,8 @@ pub const PASSKEY_DECOY_KEY: &[u8] = b"passkey-decoy-key";
 pub const ATTENDANCE: &[u8] = b"attendance/";
 /// Prefix of the coordinator's daily allowance rates (issue 8).
 pub const ALLOWANCE_RATE: &[u8] = b"allowance-rate/";
+/// The last good backup (issue 9).
+pub const LAST_BACKUP: &[u8] = b"last-backup";
 
 /// Concatenates parts into one key.
 pub fn key(parts: &[&[u8]]) -> Vec<u8> {

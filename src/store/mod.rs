@@ -6,6 +6,8 @@
 //! change acknowledged to a user survives a crash.
 
 mod attendance;
+pub mod backup;
+pub use attendance::{ConfirmedAttendance, SavedAttendance};
 pub mod codec;
 mod evaluations;
 mod imports;
@@ -116,6 +118,9 @@ impl Tx<'_> {
 pub struct Store {
     db: sled::Db,
     data: sled::Tree,
+    /// Held for reading by every write, for writing by a backup (see
+    /// [`backup`]): a backup sees no half-done transaction.
+    gate: std::sync::Arc<tokio::sync::RwLock<()>>,
 }
 
 /// Every record of the school at once, written in one transaction (demo, import).
@@ -157,7 +162,8 @@ fn id16(bytes: &[u8]) -> Option<[u8; 16]> {
 
 impl Store {
     /// Opens (or creates) the store in `dir`, runs pending migrations, and refuses data
-    /// written by a newer schema.
+    /// written by a newer schema. Before migrating data of an older schema it writes
+    /// a backup into `dir/sauvegardes/` (issue 9: upgrades never lose data).
     ///
     /// `cache_bytes` bounds sled's page cache (sled's default is 1 GiB).
     ///
@@ -165,6 +171,40 @@ impl Store {
     /// [`StoreError::NewerSchema`] for data from a newer Livret; sled errors (for
     /// example the directory is used by another running Livret).
     pub fn open(dir: &Path, cache_bytes: u64) -> Result<Store> {
+        let store = Store::open_unmigrated(dir, cache_bytes)?;
+        let supported = migrations::current();
+        let found = store.schema_version()?;
+        if found > supported {
+            return Err(StoreError::NewerSchema { found, supported });
+        }
+        let pending: Vec<_> = migrations::MIGRATIONS
+            .iter()
+            .filter(|m| m.to > found)
+            .collect();
+        if found > 0 && !pending.is_empty() {
+            // Issue 9: a newer binary on older data backs it up before changing it.
+            let path = store.backup_before_migration(dir, found)?;
+            tracing::info!(
+                file = %path.display(),
+                "sauvegarde automatique avant la mise à jour du schéma {found} vers {supported}"
+            );
+        }
+        let meta = store.db.open_tree("meta")?;
+        for m in pending {
+            tracing::info!(to = m.to, "migration du schéma : {}", m.description);
+            (m.run)(&store.data)?;
+            meta.insert("schema_version", &m.to.to_be_bytes())?;
+            store.db.flush()?;
+        }
+        Ok(store)
+    }
+
+    /// Opens the store in `dir` as it is: no migration, any schema version (a backup
+    /// copies the data as found).
+    ///
+    /// # Errors
+    /// sled errors (for example the directory is used by another running Livret).
+    pub fn open_unmigrated(dir: &Path, cache_bytes: u64) -> Result<Store> {
         // No background flusher thread: every write flushes before it returns (see
         // `write`), and without the thread the directory's lock is released as soon as
         // the store is dropped (a flusher could hold it for up to its period).
@@ -173,23 +213,12 @@ impl Store {
             .cache_capacity(cache_bytes)
             .flush_every_ms(None)
             .open()?;
-        let meta = db.open_tree("meta")?;
         let data = db.open_tree("data")?;
-        let supported = migrations::current();
-        let found = match meta.get("schema_version")? {
-            Some(v) => u32::from_be_bytes(v.as_ref().try_into().map_err(|_| StoreError::BadMeta)?),
-            None => 0,
-        };
-        if found > supported {
-            return Err(StoreError::NewerSchema { found, supported });
-        }
-        for m in migrations::MIGRATIONS.iter().filter(|m| m.to > found) {
-            tracing::info!(to = m.to, "migration du schéma : {}", m.description);
-            (m.run)(&data)?;
-            meta.insert("schema_version", &m.to.to_be_bytes())?;
-            db.flush()?;
-        }
-        Ok(Store { db, data })
+        Ok(Store {
+            db,
+            data,
+            gate: std::sync::Arc::new(tokio::sync::RwLock::new(())),
+        })
     }
 
     /// The schema version of the open data.
@@ -220,6 +249,7 @@ impl Store {
     /// # Errors
     /// The error `f` aborted with, or sled failure.
     pub async fn write<T>(&self, f: impl Fn(&Tx<'_>) -> TxResult<T>) -> Result<T> {
+        let _open = self.gate.read().await;
         let out = self.data.transaction(|t| f(&Tx(t))).map_err(|e| match e {
             TransactionError::Abort(e) => e,
             TransactionError::Storage(e) => StoreError::Sled(e),

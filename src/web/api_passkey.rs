@@ -34,9 +34,10 @@ use crate::domain::Subject;
 use crate::domain::passkey::{CEREMONY_MINUTES, CeremonyPurpose, validate_name};
 use crate::error::Error;
 use crate::passkey::{self, PasskeyError};
+use crate::web::proxy::ClientAddr;
 use poem::http::{StatusCode, header};
+use poem::web::Data;
 use poem::web::cookie::{Cookie, CookieJar, SameSite};
-use poem::web::{Data, RemoteAddr};
 use poem::{Body, Request, Response, handler};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -478,17 +479,17 @@ fn person_by_email(state: &State, folded: &str) -> Result<Option<Subject>, Error
 pub async fn sign_in_start(
     state: Data<&State>,
     req: &Request,
-    client: &RemoteAddr,
+    client: ClientAddr,
     jar: &CookieJar,
     body: Body,
 ) -> Response {
-    respond(sign_in_start_inner(&state, req, client, jar, body).await)
+    respond(sign_in_start_inner(&state, req, &client, jar, body).await)
 }
 
 async fn sign_in_start_inner(
     state: &State,
     req: &Request,
-    client: &RemoteAddr,
+    client: &ClientAddr,
     jar: &CookieJar,
     body: Body,
 ) -> Result<Response, Refusal> {
@@ -535,11 +536,8 @@ struct SignedIn {
 
 /// The key of the failed-verification count of `credential` (its base64url id) from
 /// `client`: SHA-256 of both.
-fn failure_key(client: &RemoteAddr, credential: &str) -> [u8; 32] {
-    let ip = client
-        .as_socket_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
+fn failure_key(client: &ClientAddr, credential: &str) -> [u8; 32] {
+    let ip = client.ip().map(|ip| ip.to_string()).unwrap_or_default();
     auth::hash_secret(&format!("echec-cle-d-acces:{ip}:{credential}"))
 }
 
@@ -562,17 +560,17 @@ pub const TUTOR_MESSAGE: &str = "Les tuteurs se connectent avec le lien personne
 pub async fn sign_in_finish(
     state: Data<&State>,
     req: &Request,
-    client: &RemoteAddr,
+    client: ClientAddr,
     jar: &CookieJar,
     body: Body,
 ) -> Response {
-    respond(sign_in_finish_inner(&state, req, client, jar, body).await)
+    respond(sign_in_finish_inner(&state, req, &client, jar, body).await)
 }
 
 async fn sign_in_finish_inner(
     state: &State,
     req: &Request,
-    client: &RemoteAddr,
+    client: &ClientAddr,
     jar: &CookieJar,
     body: Body,
 ) -> Result<Response, Refusal> {

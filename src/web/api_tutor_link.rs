@@ -32,9 +32,10 @@ use crate::domain::access::AccessToken;
 use crate::domain::passkey::CeremonyPurpose;
 use crate::error::Error;
 use crate::passkey::{self, PasskeyError};
+use crate::web::proxy::ClientAddr;
 use poem::http::{HeaderMap, StatusCode};
 use poem::web::cookie::CookieJar;
-use poem::web::{Data, Path, RemoteAddr};
+use poem::web::{Data, Path};
 use poem::{Body, Response, handler};
 use serde::{Deserialize, Serialize};
 use webauthn_rs::prelude::{PublicKeyCredential, RequestChallengeResponse};
@@ -174,13 +175,13 @@ const MAX_START_BODY_BYTES: usize = 1024;
 #[handler]
 pub async fn link_passkey_start(
     state: Data<&State>,
-    client: &RemoteAddr,
+    client: ClientAddr,
     headers: &HeaderMap,
     jar: &CookieJar,
     Path(token): Path<String>,
     body: Body,
 ) -> Response {
-    if let Err(e) = limit(&state, client, Some(auth::hash_secret(&token))) {
+    if let Err(e) = limit(&state, &client, Some(auth::hash_secret(&token))) {
         return link_error(&e);
     }
     if let Err(e) = check_sync_headers(headers) {
@@ -251,14 +252,14 @@ struct FinishAnswer {
 #[handler]
 pub async fn link_passkey_finish(
     state: Data<&State>,
-    client: &RemoteAddr,
+    client: ClientAddr,
     headers: &HeaderMap,
     jar: &CookieJar,
     Path(token): Path<String>,
     body: Body,
 ) -> Response {
     let link_hash = auth::hash_secret(&token);
-    if let Err(e) = limit(&state, client, Some(link_hash)) {
+    if let Err(e) = limit(&state, &client, Some(link_hash)) {
         return link_error(&e);
     }
     if let Err(e) = check_sync_headers(headers) {

@@ -146,6 +146,22 @@ pub enum Flash {
     /// A tutor removed a passkey bound to their link; their other sessions ended
     /// (issue 7).
     TutorPasskeyRemoved,
+    /// Daily allowance rate set by the coordinator (issue 8).
+    AllowanceRateSaved,
+    /// Daily allowance rate back to the decree's default (issue 8).
+    AllowanceRateReset,
+    /// Attendance of a placement saved (issue 8).
+    AttendanceSaved,
+    /// Attendance saved: it changed after the tutor's confirmation, which must be
+    /// given again.
+    AttendanceSavedConfirmationVoided,
+    /// The attendance form was sent again with what is already stored: nothing changed.
+    AttendanceUnchanged,
+    /// The tutor confirmed the attendance on this day (in the school's time zone).
+    AttendanceConfirmed {
+        /// Day of the confirmation.
+        on: jiff::civil::Date,
+    },
 }
 
 impl Flash {
@@ -196,6 +212,12 @@ impl Flash {
             Flash::TutorPasskeyAdded => "tutor-passkey-added",
             Flash::PushTestTooSoon => "push-test-too-soon",
             Flash::TutorPasskeyRemoved => "tutor-passkey-removed",
+            Flash::AllowanceRateSaved => "allowance-rate-saved",
+            Flash::AllowanceRateReset => "allowance-rate-reset",
+            Flash::AttendanceSaved => "attendance-saved",
+            Flash::AttendanceSavedConfirmationVoided => "attendance-saved-unconfirmed",
+            Flash::AttendanceUnchanged => "attendance-unchanged",
+            Flash::AttendanceConfirmed { .. } => "attendance-confirmed",
         }
     }
 
@@ -206,6 +228,12 @@ impl Flash {
             return Some(Flash::ClassImported {
                 created: created.parse().ok()?,
                 updated: updated.parse().ok()?,
+            });
+        }
+        // The attendance confirmation carries its day: `attendance-confirmed:<date>`.
+        if let Some(day) = code.strip_prefix("attendance-confirmed:") {
+            return Some(Flash::AttendanceConfirmed {
+                on: day.parse().ok()?,
             });
         }
         [
@@ -253,6 +281,11 @@ impl Flash {
             Flash::TutorPasskeyAdded,
             Flash::PushTestTooSoon,
             Flash::TutorPasskeyRemoved,
+            Flash::AllowanceRateSaved,
+            Flash::AllowanceRateReset,
+            Flash::AttendanceSaved,
+            Flash::AttendanceSavedConfirmationVoided,
+            Flash::AttendanceUnchanged,
         ]
         .into_iter()
         .find(|f| f.code() == code)
@@ -360,6 +393,25 @@ impl Flash {
             Flash::TutorPasskeyRemoved => {
                 "Clé d'accès retirée de votre lien : elle ne sert plus à confirmer votre lien. Par sécurité, vos autres sessions ont été fermées (celle-ci reste ouverte)."
             }
+            Flash::AllowanceRateSaved => {
+                "Forfait journalier enregistré : les montants de l'allocation sont recalculés."
+            }
+            Flash::AllowanceRateReset => {
+                "Forfait journalier revenu au montant du décret : les montants de l'allocation sont recalculés."
+            }
+            Flash::AttendanceSaved => "Présence enregistrée.",
+            Flash::AttendanceSavedConfirmationVoided => {
+                "Présence enregistrée. Elle a changé depuis la confirmation du tuteur : cette confirmation ne vaut plus, le tuteur doit confirmer de nouveau."
+            }
+            Flash::AttendanceUnchanged => {
+                "La présence était déjà enregistrée ainsi : rien n'a changé."
+            }
+            Flash::AttendanceConfirmed { on } => {
+                return Cow::Owned(format!(
+                    "Présence confirmée le {} : l'attestation de PFMP le mentionne.",
+                    crate::domain::text::date_long(on)
+                ));
+            }
         };
         Cow::Borrowed(fixed)
     }
@@ -370,6 +422,7 @@ impl Flash {
             Flash::ClassImported { created, updated } => {
                 format!("{}:{created}:{updated}", self.code())
             }
+            Flash::AttendanceConfirmed { on } => format!("{}:{on}", self.code()),
             _ => self.code().to_string(),
         };
         let mut c = Cookie::new_with_str(FLASH_COOKIE, value);

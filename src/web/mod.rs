@@ -14,6 +14,7 @@ pub mod extract;
 pub mod layout;
 pub mod middleware;
 pub mod pages;
+pub mod proxy;
 pub mod routes;
 pub mod sw;
 

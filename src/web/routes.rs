@@ -20,9 +20,12 @@ pub fn routes(state: State) -> impl Endpoint<Output = poem::Response> {
         public_origin: state.config.public_url.clone(),
         max_body_bytes: state.config.max_body_bytes,
     };
+    let proxy = super::proxy::Proxy::from_config(&state.config);
     Route::new()
         // Public: health check, assets, personal links, home/welcome.
         .at("/healthz", get(healthz))
+        // Readiness (issue 9): the store answers and the disk has room.
+        .at("/readyz", get(super::pages::operations::readyz))
         .at("/assets/:file", get(assets::asset))
         // The service worker (issue 4), at the root so that it controls every page.
         .at("/sw.js", get(super::sw::service_worker))
@@ -110,6 +113,20 @@ pub fn routes(state: State) -> impl Endpoint<Output = poem::Response> {
         .at(
             "/coordination/personnes/statut",
             post(staff::person_status_update),
+        )
+        // The PFMP allowance (issue 8): amounts per class and period, the payment CSV,
+        // the daily rates.
+        .at(
+            "/coordination/allocations",
+            get(super::pages::allowance::allowance_show),
+        )
+        .at(
+            "/coordination/allocations.csv",
+            get(super::pages::allowance::allowance_csv),
+        )
+        .at(
+            "/coordination/allocations/taux",
+            post(super::pages::allowance::allowance_rate_save),
         )
         .at("/coordination/import", get(imports::import_new))
         .at("/coordination/import/apercu", post(imports::import_preview))
@@ -275,6 +292,32 @@ pub fn routes(state: State) -> impl Endpoint<Output = poem::Response> {
             "/api/stages/:id/bilan-entreprise",
             post(super::api_review::review_sync),
         )
+        // Attendance (issue 8): the tutor or the referent records it, the tutor confirms
+        // it in their link session; the student and coordinators read it.
+        .at(
+            "/stages/:id/presence",
+            get(super::pages::attendance::attendance_show)
+                .post(super::pages::attendance::attendance_save),
+        )
+        .at(
+            "/stages/:id/presence/confirmer",
+            post(super::pages::attendance::attendance_confirm),
+        )
+        // The PFMP certificate (issue 8): a placement's, filled in, for whoever sees the
+        // placement; the blank form for anyone signed in; a class's as one ZIP for the
+        // coordinators.
+        .at(
+            "/stages/:id/attestation.pdf",
+            get(super::pages::certificate::certificate_download),
+        )
+        .at(
+            "/attestation-vierge.pdf",
+            get(super::pages::certificate::certificate_blank),
+        )
+        .at(
+            "/coordination/allocations/attestations.zip",
+            get(super::pages::certificate::certificates_zip),
+        )
         // Notifications (issue 6): every signed-in person's settings page, and the JSON
         // API that pwa/push.js and the service worker use to (un)subscribe a device.
         .at(
@@ -320,5 +363,7 @@ pub fn routes(state: State) -> impl Endpoint<Output = poem::Response> {
         .with(Compression::new())
         .data(state)
         .around(move |ep, req| middleware::guard(ep, req, guard.clone()))
+        // Client address behind trusted proxies, HSTS over HTTPS (issue 9).
+        .around(move |ep, req| super::proxy::forwarded(ep, req, proxy.clone()))
         .map_to_response()
 }

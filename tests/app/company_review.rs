@@ -144,16 +144,16 @@ async fn the_referent_prepares_the_review_from_the_sheets_criteria() {
         assert!(app.state.store.insert_sheet(&s).await.unwrap());
     }
     let odile = app.teacher(w.odile).await;
-    odile
-        .get(&evaluation(p))
-        .await
-        .expect(200)
-        .shows(&[
-            "Bilan entreprise",
-            "Pas encore préparé",
-            "Choisir les critères",
-        ])
-        .hides(&["Attestation"]);
+    odile.get(&evaluation(p)).await.expect(200).shows(&[
+        "Bilan entreprise",
+        "Pas encore préparé",
+        "Choisir les critères",
+        // The spec's module also gives the attendance certificate (issue 8).
+        "Présence et attestation de PFMP",
+        "présence non saisie",
+        "attestation.pdf",
+        "/attestation-vierge.pdf",
+    ]);
     let form = odile.get(&criteres(p)).await;
     form.expect(200).shows(&["mobilisée dans 1 fiche"]);
     assert!(

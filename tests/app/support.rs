@@ -41,6 +41,7 @@ pub fn config(data: &std::path::Path, addr: SocketAddr, public_url: &str) -> Con
         cache_bytes: 8 * 1024 * 1024,
         smtp_url: None,
         mail_from: None,
+        ops: Default::default(),
     }
 }
 
@@ -899,6 +900,111 @@ pub async fn open_when_free(
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             }
             other => return other,
+        }
+    }
+}
+
+impl Browser {
+    /// GETs `path` and keeps the body as sent: decoded as UTF-8 without dropping a
+    /// byte order mark (which `reqwest`'s `text()` removes), for downloads such as the
+    /// allowance CSV of issue 8. The answer's rules are checked like any other.
+    pub async fn get_verbatim(&self, path: &str) -> Page {
+        let req = self.client.get(self.url(path)).build().unwrap();
+        let (method, url) = (req.method().to_string(), req.url().to_string());
+        let resp = self
+            .client
+            .execute(req)
+            .await
+            .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let bytes = resp.bytes().await.unwrap_or_default();
+        let page = Page {
+            method,
+            url,
+            status,
+            headers,
+            body: String::from_utf8(bytes.to_vec())
+                .unwrap_or_else(|e| panic!("GET {path}: not UTF-8: {e}")),
+        };
+        check_answer(&page);
+        page
+    }
+}
+
+/// A binary answer (a PDF, a ZIP): the answer as a [`Page`] (its body only when it is
+/// an HTML page, an error say) and the bytes as sent.
+pub struct Download {
+    pub page: Page,
+    pub bytes: Vec<u8>,
+}
+
+impl Browser {
+    /// GETs `path` and keeps the body's bytes (issue 8's PDFs and ZIP); the answer's
+    /// rules are checked like any other, and an HTML answer's page rules too.
+    pub async fn download(&self, path: &str) -> Download {
+        let req = self.client.get(self.url(path)).build().unwrap();
+        let (method, url) = (req.method().to_string(), req.url().to_string());
+        let resp = self
+            .client
+            .execute(req)
+            .await
+            .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let bytes = resp.bytes().await.unwrap_or_default().to_vec();
+        let is_html = headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|c| c.starts_with("text/html"));
+        let page = Page {
+            method,
+            url,
+            status,
+            headers,
+            body: if is_html {
+                String::from_utf8_lossy(&bytes).into_owned()
+            } else {
+                String::new()
+            },
+        };
+        check_answer(&page);
+        Download { page, bytes }
+    }
+}
+
+impl App {
+    /// Starts the seeded app with these operation settings (issue 9: `/readyz`'s
+    /// free-space threshold, the nightly backup directory the coordinator's card
+    /// mentions); everything else as [`App::start`].
+    pub async fn start_with_ops(ops: livret::config::Operations) -> App {
+        let dir = tempfile::tempdir().unwrap();
+        let acceptor = TcpListener::bind("127.0.0.1:0")
+            .into_acceptor()
+            .await
+            .unwrap();
+        let addr = *acceptor.local_addr()[0].as_socket_addr().unwrap();
+        let base = format!("http://localhost:{}", addr.port());
+        let clock = fixed_clock();
+        let mut config = config(dir.path(), addr, &base);
+        config.ops = ops;
+        let state = match livret::open(config, clock.clone()).await {
+            Ok(s) => s,
+            Err(e) => panic!("livret::open failed: {e}"),
+        };
+        let w = World::build(clock.today(), clock.zone());
+        state.store.seed(&w.seed).await.unwrap();
+        let app = livret::web::routes::routes(state.clone());
+        let server = tokio::spawn(async move {
+            let _ = poem::Server::new_with_acceptor(acceptor).run(app).await;
+        });
+        App {
+            base,
+            state,
+            clock,
+            w,
+            server,
+            _dir: dir,
         }
     }
 }

@@ -42,6 +42,7 @@ async fn run() {
         cache_bytes: 64 * 1024 * 1024,
         smtp_url: None,
         mail_from: None,
+        ops: Default::default(),
     };
     let state = livret::open(config, clock.clone()).await.expect("open");
     let mut seed = livret::demo::school(clock.today(), clock.zone());

@@ -9,25 +9,27 @@ use crate::domain::{Subject, TutorId, text};
 use crate::error::{Error, Result};
 use crate::web::extract::{Flash, FormData, Viewer, active_name, session_cookie};
 use crate::web::layout::public_page;
+use crate::web::proxy::ClientAddr;
 use crate::web::{State, confirm};
 use maud::{Markup, html};
 use poem::http::{HeaderMap, StatusCode};
 use poem::web::cookie::CookieJar;
-use poem::web::{Data, Path, RemoteAddr};
+use poem::web::{Data, Path};
 use poem::{IntoResponse, Response, handler};
 
 /// Counts a request to a sign-in route (personal links, installation link) against the
-/// client's limit and, for a sign-in, against the link's own, as issue 3 asks.
+/// client's limit and, for a sign-in, against the link's own, as issue 3 asks. The
+/// client is its [`ClientAddr`]: behind a `--trust-proxy` proxy, the forwarded address.
 ///
 /// # Errors
 /// [`Error::TooManyRequests`] with the wait in seconds.
-pub fn limit(state: &State, client: &RemoteAddr, account: Option<[u8; 32]>) -> Result<()> {
+pub fn limit(state: &State, client: &ClientAddr, account: Option<[u8; 32]>) -> Result<()> {
     let too_many = |wait: std::time::Duration| {
         tracing::warn!("connexion refusée : trop de tentatives");
         Error::TooManyRequests(wait.as_secs().max(1))
     };
-    if let Some(addr) = client.as_socket_addr() {
-        state.limits.check_client(addr.ip()).map_err(too_many)?;
+    if let Some(ip) = client.ip() {
+        state.limits.check_client(ip).map_err(too_many)?;
     }
     if let Some(hash) = account {
         state.limits.check_account(hash).map_err(too_many)?;
@@ -185,11 +187,11 @@ fn refused(state: &State, jar: &CookieJar, token: &str) -> Result<Response> {
 #[handler]
 pub fn access_show(
     state: Data<&State>,
-    client: &RemoteAddr,
+    client: ClientAddr,
     jar: &CookieJar,
     Path(token): Path<String>,
 ) -> Result<Response> {
-    limit(&state, client, None)?;
+    limit(&state, &client, None)?;
     let Some(link) = auth::check_link(&state.store, &state.clock, &token)? else {
         return refused(&state, jar, &token);
     };
@@ -223,13 +225,13 @@ pub fn access_show(
 #[handler]
 pub async fn access_request(
     state: Data<&State>,
-    client: &RemoteAddr,
+    client: ClientAddr,
     jar: &CookieJar,
     headers: &HeaderMap,
     Path(token): Path<String>,
     form: FormData,
 ) -> Result<Response> {
-    limit(&state, client, Some(auth::hash_secret(&token)))?;
+    limit(&state, &client, Some(auth::hash_secret(&token)))?;
     confirm::check(headers, jar, &form)?;
     if let Some(link) = auth::find_link(&state.store, &token)?
         && let Subject::Tutor(tutor) = link.subject
@@ -258,12 +260,12 @@ pub async fn access_request(
 pub async fn access_open(
     state: Data<&State>,
     jar: &CookieJar,
-    client: &RemoteAddr,
+    client: ClientAddr,
     headers: &HeaderMap,
     Path(token): Path<String>,
     form: FormData,
 ) -> Result<Response> {
-    limit(&state, client, Some(auth::hash_secret(&token)))?;
+    limit(&state, &client, Some(auth::hash_secret(&token)))?;
     confirm::check(headers, jar, &form)?;
     let Some(link) = auth::check_link(&state.store, &state.clock, &token)? else {
         return refused(&state, jar, &token);

@@ -221,8 +221,8 @@ fn status_line(state: &State, v: &PlacementView, review: Option<&CompanyReview>)
 }
 
 /// `GET /stages/:id/evaluation`: the spec's "Évaluation" module of a placement: the
-/// company review's status and the viewer's next step. (The attendance certificate
-/// comes with issue 8.)
+/// company review's status and the viewer's next step, and the attendance certificate
+/// (spec: « télécharger l'attestation de présence afin de la compléter »; issue 8).
 ///
 /// # Errors
 /// 404 when the placement is not visible to this person; store failure.
@@ -234,6 +234,7 @@ pub fn evaluation_module_show(
 ) -> Result<Response> {
     let p = permissions::visible_placement(&state.store, &viewer.subject, parse_id(&id)?)?;
     let review = state.store.company_review(p.id)?;
+    let attendance = state.store.attendance(p.id)?;
     let v = PlacementView::load(&state.store, p)?;
     let pid = v.placement.id;
     let status = status_line(&state, &v, review.as_ref())?;
@@ -291,6 +292,15 @@ pub fn evaluation_module_show(
                 // Offline outbox (issue 4): app.js lists here a review finalised on this
                 // device and not yet accepted (waiting, or refused: "à corriger").
                 ul.cards.outbox-list hidden data-outbox-list="review" data-placement=(pid) {}
+            }
+        }
+        section.card.certificate-card {
+            h2 { "Présence et attestation de PFMP" }
+            p.review-status { (super::attendance::summary(attendance.as_ref(), &v.placement)) }
+            div.buttons {
+                a.button.primary href=(super::attendance::attendance_url(pid)) { "Présence" }
+                a.button href=(super::attendance::certificate_url(pid)) { "Télécharger l'attestation (PDF)" }
+                a.button.secondary href=(super::attendance::BLANK_CERTIFICATE_URL) { "Attestation vierge à compléter" }
             }
         }
     };

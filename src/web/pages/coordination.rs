@@ -72,6 +72,7 @@ pub fn coordination_home(state: &State, viewer: &Viewer) -> Result<Response> {
             a.button.primary href="/coordination/classes/nouvelle" { "Nouvelle classe" }
             a.button.secondary href="/coordination/import" { "Importer une liste d'élèves" }
             a.button.secondary href="/coordination/referentiels" { "Référentiels" }
+            a.button.secondary href="/coordination/allocations" { "Allocation PFMP" }
         }
         @if classes.is_empty() {
             p.muted { "Aucune classe n'est encore enregistrée." }
@@ -128,6 +129,7 @@ pub fn coordination_home(state: &State, viewer: &Viewer) -> Result<Response> {
                 }
             }
         }
+        (super::operations::operations_card(state)?)
     };
     Ok(page(viewer, &title, None, body).into_response())
 }

@@ -2,6 +2,9 @@
 //! named `<noun>_<verb>` (STYLE.md habit 2).
 
 pub mod access;
+pub mod allowance;
+pub mod attendance;
+pub mod certificate;
 pub mod classes;
 pub mod company_review;
 pub mod competency;
@@ -13,6 +16,7 @@ pub mod imports;
 pub mod interim_reviews;
 pub mod logbook;
 pub mod notifications;
+pub mod operations;
 pub mod outbox;
 pub mod passkeys;
 pub mod placement;

@@ -48,6 +48,8 @@ pub async fn placement_show(
             .collect(),
         _ => Vec::new(),
     };
+    // Issue 8: the « Présence » tile says where the attendance stands.
+    let attendance = super::attendance::summary(state.store.attendance(p.id)?.as_ref(), &p);
     let v = PlacementView::load(&state.store, p)?;
     let base = placement_url(v.placement.id);
     let access_card = super::tutor_access::section(&state, &viewer, &v)?;
@@ -90,6 +92,10 @@ pub async fn placement_show(
                         @if is_student { " en attente du tuteur" } @else { " à relire" }
                     }
                 }
+            }
+            a.tile href=(super::attendance::attendance_url(v.placement.id)) {
+                strong { "Présence" }
+                span { (attendance) }
             }
         }
         section.card {

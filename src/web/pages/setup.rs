@@ -10,11 +10,12 @@ use crate::domain::{FieldErrors, Subject};
 use crate::error::Result;
 use crate::web::extract::{FormData, session_cookie};
 use crate::web::layout::{described_by, error_summary, field_error, public_page};
+use crate::web::proxy::ClientAddr;
 use crate::web::{State, confirm};
 use maud::{Markup, html};
 use poem::http::{HeaderMap, StatusCode};
 use poem::web::cookie::CookieJar;
-use poem::web::{Data, Path, RemoteAddr};
+use poem::web::{Data, Path};
 use poem::{IntoResponse, Response, handler};
 
 fn unusable() -> Response {
@@ -83,11 +84,11 @@ fn setup_form(
 #[handler]
 pub fn setup_show(
     state: Data<&State>,
-    client: &RemoteAddr,
+    client: ClientAddr,
     jar: &CookieJar,
     Path(token): Path<String>,
 ) -> Result<Response> {
-    super::access::limit(&state, client, None)?;
+    super::access::limit(&state, &client, None)?;
     if !auth::check_setup_link(&state.store, &state.clock, &token)? {
         return Ok(unusable());
     }
@@ -113,12 +114,12 @@ pub fn setup_show(
 pub async fn setup_create(
     state: Data<&State>,
     jar: &CookieJar,
-    client: &RemoteAddr,
+    client: ClientAddr,
     headers: &HeaderMap,
     Path(token): Path<String>,
     form: FormData,
 ) -> Result<Response> {
-    super::access::limit(&state, client, None)?;
+    super::access::limit(&state, &client, None)?;
     confirm::check(headers, jar, &form)?;
     if !auth::check_setup_link(&state.store, &state.clock, &token)? {
         return Ok(unusable());

@@ -31,10 +31,20 @@ pub fn tutor_home(state: &State, viewer: &Viewer, id: TutorId) -> Result<Respons
             .store
             .company_review(p.id)?
             .is_some_and(|r| r.status == CompanyReviewStatus::Open);
+        // Issue 8: a started placement whose attendance the tutor has not confirmed.
+        let attendance = state.store.attendance(p.id)?;
+        let attendance_waiting = (p.start <= today
+            && attendance.as_ref().and_then(|a| a.confirmed()).is_none())
+        .then(|| {
+            (
+                attendance.is_some(),
+                super::attendance::summary(attendance.as_ref(), &p),
+            )
+        });
         cards.push((
             PlacementView::load(&state.store, p)?,
             entries,
-            (to_review, review_waiting),
+            (to_review, review_waiting, attendance_waiting),
         ));
     }
     let protect = super::tutor_passkey::section(state, id)?;
@@ -43,7 +53,7 @@ pub fn tutor_home(state: &State, viewer: &Viewer, id: TutorId) -> Result<Respons
             p { "Aucun stagiaire ne vous est confié pour le moment." }
         }
         ul.cards {
-            @for (v, entries, (to_review, review_waiting)) in &cards {
+            @for (v, entries, (to_review, review_waiting, attendance_waiting)) in &cards {
                 li.card {
                     a.card-link href=(placement_url(v.placement.id)) {
                         strong { (v.student.name.full()) }
@@ -61,6 +71,14 @@ pub fn tutor_home(state: &State, viewer: &Viewer, id: TutorId) -> Result<Respons
                     }
                     @if *review_waiting {
                         p { span.badge.todo { "Bilan entreprise à remplir avant la visite" } }
+                    }
+                    @if let Some((recorded, summary)) = attendance_waiting {
+                        p.card-extra {
+                            a href=(super::attendance::attendance_url(v.placement.id)) {
+                                @if *recorded { "Confirmer la présence" } @else { "Saisir la présence" }
+                            }
+                            " " span.muted { "(" (summary) ")" }
+                        }
                     }
                 }
             }

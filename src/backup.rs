@@ -28,6 +28,13 @@ pub const STALE_AFTER_HOURS: i64 = 26;
 /// directory.
 pub const AUTO_DIR: &str = "sauvegardes";
 
+/// Where a backup is written before it is renamed to `path`: `<path>.partiel`.
+fn partial_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".partiel");
+    PathBuf::from(name)
+}
+
 fn io_error(what: &str, path: &Path, e: &std::io::Error) -> Error {
     Error::Startup(format!("{what} {} : {e}", path.display()))
 }
@@ -48,11 +55,7 @@ fn backup_error(e: BackupError) -> Error {
 /// store failures.
 pub async fn backup_to_file(store: &Store, path: &Path, now: Timestamp) -> Result<BackupSummary> {
     let paused = store.pause_writes().await;
-    let partial = path.with_extension(format!(
-        "{}.partiel",
-        path.extension()
-            .map_or_else(String::new, |e| e.to_string_lossy().into_owned())
-    ));
+    let partial = partial_path(path);
     let (store_c, partial_c, path_c) = (store.clone(), partial.clone(), path.to_path_buf());
     let written = tokio::task::spawn_blocking(move || -> Result<(BackupSummary, u64)> {
         let file = create_private(&partial_c)
@@ -263,22 +266,38 @@ pub fn start_socket(
                 .await;
                 match bytes {
                     Ok(Ok((buf, summary))) => {
-                        if conn.write_all(&buf).await.is_ok() && conn.shutdown().await.is_ok() {
-                            tracing::info!(
-                                entries = summary.entries,
-                                "sauvegarde demandée par la commande livret backup"
+                        if conn.write_all(&buf).await.is_err() || conn.shutdown().await.is_err() {
+                            return;
+                        }
+                        // The command checks and writes the file itself, then says
+                        // so: only then is it recorded for the coordinator's card.
+                        let mut ack = Vec::new();
+                        let read = tokio::time::timeout(
+                            std::time::Duration::from_secs(600),
+                            (&mut conn).take(4096).read_to_end(&mut ack),
+                        )
+                        .await;
+                        let ack = String::from_utf8_lossy(&ack);
+                        let Some(file) = ack.strip_prefix("ecrite ").map(str::trim) else {
+                            tracing::warn!(
+                                ok = read.is_ok(),
+                                "sauvegarde envoyée à la commande livret backup, qui ne l'a pas écrite"
                             );
-                            // The command checks and writes the file itself; this
-                            // records it for the coordinator's card.
-                            let record = crate::store::backup::BackupRecord {
-                                at: now,
-                                file: "livret backup (commande)".into(),
-                                bytes: buf.len() as u64,
-                                entries: summary.entries,
-                            };
-                            if let Err(e) = store.put_last_backup(&record).await {
-                                tracing::warn!("sauvegarde non notée : {e}");
-                            }
+                            return;
+                        };
+                        tracing::info!(
+                            entries = summary.entries,
+                            file,
+                            "sauvegarde écrite par la commande livret backup"
+                        );
+                        let record = crate::store::backup::BackupRecord {
+                            at: now,
+                            file: file.to_string(),
+                            bytes: buf.len() as u64,
+                            entries: summary.entries,
+                        };
+                        if let Err(e) = store.put_last_backup(&record).await {
+                            tracing::warn!("sauvegarde non notée : {e}");
                         }
                     }
                     Ok(Err(e)) => {
@@ -306,16 +325,29 @@ pub async fn command_backup(
     clock: &Clock,
     cache_bytes: u64,
 ) -> Result<Vec<String>> {
-    if !data.exists() {
+    if !data.join("db").exists() {
         return Err(Error::Startup(format!(
-            "aucune donnée dans {} : vérifiez --data (ou LIVRET_DATA)",
+            "aucune base Livret dans {} : vérifiez --data (ou LIVRET_DATA)",
             data.display()
         )));
     }
-    // As found: a backup never migrates anything.
-    let summary = match Store::open_unmigrated(data, cache_bytes) {
-        Ok(store) => backup_to_file(&store, to, clock.now()).await?,
-        Err(_) => from_service(data, to).await?,
+    let summary = if service_answers(data) {
+        from_service(data, to).await?
+    } else {
+        check_owner(data, "backup")?;
+        // As found: a backup never migrates anything.
+        match Store::open_unmigrated(data, cache_bytes) {
+            Ok(store) => {
+                if store.schema_version()? == 0 {
+                    return Err(Error::Startup(format!(
+                        "{} ne contient pas de données Livret : rien à sauvegarder",
+                        data.display()
+                    )));
+                }
+                backup_to_file(&store, to, clock.now()).await?
+            }
+            Err(_) => from_service(data, to).await?,
+        }
     };
     let mut lines = vec![format!(
         "sauvegarde écrite dans {} (schéma {}, {} enregistrements) :",
@@ -355,6 +387,11 @@ async fn from_service(data: &Path, to: &Path) -> Result<BackupSummary> {
     // Checked before it is written: a damaged answer never passes for a backup.
     let summary = Backup::read(&bytes).map_err(backup_error)?.summary();
     write_file(to, &bytes)?;
+    // Only now is it a good backup: the service records it for the coordinator.
+    let _ = conn
+        .write_all(format!("ecrite {}\n", to.display()).as_bytes())
+        .await;
+    let _ = conn.shutdown().await;
     Ok(summary)
 }
 
@@ -379,15 +416,67 @@ fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
     options.open(path)
 }
 
+/// Writes `bytes` to `to` through [`partial_path`], synced, then renamed; a failure
+/// removes the partial file.
 fn write_file(to: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
-    let partial = to.with_extension("partiel");
-    let mut f =
-        create_private(&partial).map_err(|e| io_error("impossible de créer", &partial, &e))?;
-    f.write_all(bytes)
-        .and_then(|()| f.sync_all())
-        .map_err(|e| io_error("impossible d'écrire", &partial, &e))?;
-    std::fs::rename(&partial, to).map_err(|e| io_error("impossible de renommer", &partial, &e))
+    let partial = partial_path(to);
+    let written = create_private(&partial)
+        .map_err(|e| io_error("impossible de créer", &partial, &e))
+        .and_then(|mut f| {
+            f.write_all(bytes)
+                .and_then(|()| f.sync_all())
+                .map_err(|e| io_error("impossible d'écrire", &partial, &e))
+        })
+        .and_then(|()| {
+            std::fs::rename(&partial, to)
+                .map_err(|e| io_error("impossible de renommer", &partial, &e))
+        });
+    if written.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    written
+}
+
+/// Refuses to work on `dir` as another user than its owner: files sled or a restore
+/// would create there would belong to the wrong user (root, typically), and the
+/// service could no longer open its data.
+///
+/// # Errors
+/// [`Error::Startup`] naming the owner to run as.
+#[cfg(unix)]
+fn check_owner(dir: &Path, command: &str) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(meta) = std::fs::metadata(dir) else {
+        return Ok(());
+    };
+    let me = rustix::process::geteuid().as_raw();
+    if meta.uid() != me {
+        return Err(Error::Startup(format!(
+            "{} appartient à un autre utilisateur (uid {}) que celui qui lance la commande (uid {me}) : lancez-la en tant que cet utilisateur, par exemple « sudo -u livret livret {command} … », sinon les fichiers créés empêcheraient le service d'ouvrir ses données",
+            dir.display(),
+            meta.uid()
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_owner(_dir: &Path, _command: &str) -> Result<()> {
+    Ok(())
+}
+
+/// True when a Livret service answers on the control socket of `data`.
+fn service_answers(data: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        std::os::unix::net::UnixStream::connect(data.join(SOCKET_NAME)).is_ok()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = data;
+        false
+    }
 }
 
 /// `livret restore --from FILE --data DIR [--force]`: checks the file (checksum,
@@ -405,13 +494,15 @@ pub fn command_restore(
 ) -> Result<Vec<String>> {
     let bytes = std::fs::read(from).map_err(|e| io_error("impossible de lire", from, &e))?;
     let backup = Backup::read(&bytes).map_err(backup_error)?;
-    // A running Livret holds the store's lock: opening it fails.
-    if data.join("db").exists() && Store::open_unmigrated(data, 1 << 20).is_err() {
+    // Nothing is opened here (opening a store writes to it): a running service is
+    // found by its control socket.
+    if service_answers(data) {
         return Err(Error::Startup(format!(
-            "un Livret en marche utilise {} (ou sa base est illisible) : arrêtez-le avant de restaurer",
+            "un Livret en marche utilise {} : arrêtez-le avant de restaurer",
             data.display()
         )));
     }
+    check_owner(data, "restore")?;
     let aside = backup
         .restore(data, force, clock.now())
         .map_err(backup_error)?;

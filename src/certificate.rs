@@ -56,11 +56,7 @@ pub fn gather(store: &Store, clock: &Clock, p: &Placement) -> Result<AttendanceC
     let tutor = store.tutor(p.tutor)?.ok_or(Error::NotFound)?;
     let referential = store.referential(&class.diploma)?;
     let attendance = store.attendance(p.id)?;
-    let confirmed_at = attendance
-        .as_ref()
-        .and_then(|a| a.confirmed())
-        .map(|c| c.at.to_zoned_datetime(clock.zone().clone()).datetime());
-    Ok(AttendanceCertificate {
+    let mut c = AttendanceCertificate {
         training: training_label(&class, referential.as_ref()),
         school,
         company,
@@ -70,8 +66,44 @@ pub fn gather(store: &Store, clock: &Clock, p: &Placement) -> Result<AttendanceC
         tutor,
         attendance,
         made_on: clock.today(),
-        confirmed_at,
-    })
+        confirmed_at: None,
+    };
+    c.confirmed_at = c
+        .confirmation()
+        .filter(|_| !is_provisional(&c))
+        .map(|conf| conf.at.to_zoned_datetime(clock.zone().clone()).datetime());
+    Ok(c)
+}
+
+/// True when the certificate is made before the placement's last day (`made_on <
+/// end`): the duration is the one recorded so far, the certificate says it is
+/// provisional ([`provisional_mark`]) and prints no confirmation as valid (the tutor
+/// confirms at the end of the period: [`crate::domain::attendance::confirmation_refusal`]).
+pub fn is_provisional(c: &AttendanceCertificate) -> bool {
+    c.made_on < c.end
+}
+
+/// The mark printed under the title of a provisional certificate made on `made_on`:
+/// `ATTESTATION PROVISOIRE : la période n'est pas terminée ; durée arrêtée au
+/// 11/03/2026`.
+pub fn provisional_mark(made_on: jiff::civil::Date) -> String {
+    format!(
+        "ATTESTATION PROVISOIRE : la période n'est pas terminée ; durée arrêtée au {}",
+        text::date_short(made_on)
+    )
+}
+
+/// `3 jours non renseignés`: the past days of the placement (up to `made_on`) that
+/// the recorded attendance leaves blank ([`crate::domain::attendance::missing_days`]),
+/// `None` when there are none or nothing is recorded (then the whole duration is left
+/// to fill by hand).
+pub fn missing_label(c: &AttendanceCertificate) -> Option<String> {
+    let a = c.attendance.as_ref()?;
+    match a.missing_days(c.start, c.end, c.made_on).len() {
+        0 => None,
+        1 => Some("1\u{a0}jour non renseigné".to_string()),
+        n => Some(format!("{n}\u{a0}jours non renseignés")),
+    }
 }
 
 /// The training followed as the certificate prints it: the diploma's full title,
@@ -139,8 +171,9 @@ pub fn ascii_name(value: &str) -> String {
 }
 
 /// One ZIP archive (deflate) holding `files` (name, bytes) in order, each entry dated
-/// `modified` (the school's local time, as ZIP stores it). Names are made unique: a
-/// repeated `name.pdf` becomes `name-2.pdf`, `name-3.pdf`…
+/// `modified` (the school's local time, as ZIP stores it). Names are made unique
+/// ignoring case (the names are ASCII): a repeated `name.pdf` (or `NAME.pdf`) becomes
+/// `name-2.pdf`, `name-3.pdf`…
 ///
 /// # Errors
 /// [`Error::Internal`] when the archive cannot be written.
@@ -177,9 +210,12 @@ pub fn zip(files: &[(String, Vec<u8>)], modified: jiff::civil::DateTime) -> Resu
     Ok(writer.finish().map_err(|e| failed(&e))?.into_inner())
 }
 
-/// `name`, or `name-2`, `name-3`… (before the extension) when already in `used`.
+/// `name`, or `name-2`, `name-3`… (before the extension) when already in `used`,
+/// ignoring case: `MARTIN-Lea.pdf` and `Martin-Lea.pdf` would be one file once
+/// unzipped on Windows or macOS, whose file systems ignore case.
 fn unique_name(name: &str, used: &[String]) -> String {
-    if !used.iter().any(|u| u == name) {
+    let taken = |candidate: &str| used.iter().any(|u| u.eq_ignore_ascii_case(candidate));
+    if !taken(name) {
         return name.to_string();
     }
     let (stem, ext) = match name.rfind('.') {
@@ -188,30 +224,55 @@ fn unique_name(name: &str, used: &[String]) -> String {
     };
     (2..)
         .map(|n| format!("{stem}-{n}{ext}"))
-        .find(|candidate| !used.iter().any(|u| u == candidate))
+        .find(|candidate| !taken(candidate))
         .unwrap_or_else(|| name.to_string())
 }
 
-/// The certificate `c` as a one-page A4 PDF (more pages only if very long values push
-/// the signature box over): the school's header, the title, the host organisation,
-/// the student, the school and the training, the dates, the effective total duration
-/// (blank when the attendance is not recorded) with the absences, the
-/// gratification, the tutor, who confirmed the attendance in Livret and when, « Fait
-/// à … le … » and a box for the host organisation's signature and stamp.
+/// The certificate `c` as a one-page A4 PDF: the school's header, the title (with
+/// [`provisional_mark`] before the placement's last day), the host organisation, the
+/// student, the school and the training, the dates, the effective total duration
+/// (blank when the attendance is not recorded) with the absences and the days left
+/// blank ([`missing_label`]), the gratification, the tutor, who confirmed the
+/// attendance in Livret and when, « Fait à … le … » and a box for the host
+/// organisation's signature and stamp. Long values (up to the forms' limits) keep it
+/// on one page: the layout is tried tighter and tighter ([`DENSITIES`]: long values set
+/// smaller, then less space between lines and sections) until it fits.
 ///
 /// # Errors
 /// [`Error::Internal`] when the PDF cannot be written (a font the PDF writer refuses).
 pub fn render(c: &AttendanceCertificate) -> Result<Vec<u8>> {
     let fonts = Fonts::load()?;
-    let mut l = Layout::new(&fonts);
-    lay_out(&mut l, c);
-    let title = format!("Attestation de PFMP — {}", c.student.name.full());
+    let l = fitted(&fonts, |l| lay_out(l, c));
+    let mut title = format!("Attestation de PFMP — {}", c.student.name.full());
+    if is_provisional(c) {
+        title.push_str(" (provisoire)");
+    }
     l.finish(&title, Some(c.made_on))
 }
 
+/// The first layout of [`DENSITIES`] that `draw` fills on one page; the tightest one
+/// when none does.
+fn fitted<'a>(fonts: &'a Fonts, draw: impl Fn(&mut Layout<'a>)) -> Layout<'a> {
+    let (last, tries) = DENSITIES.split_last().unwrap_or((&DENSITIES[0], &[]));
+    for d in tries {
+        let mut l = Layout::new(fonts, *d);
+        draw(&mut l);
+        if l.pages.len() == 1 {
+            return l;
+        }
+    }
+    let mut l = Layout::new(fonts, *last);
+    draw(&mut l);
+    l
+}
+
 fn lay_out(l: &mut Layout<'_>, c: &AttendanceCertificate) {
+    let provisional = is_provisional(c);
     school_header(l, &c.school);
     title(l);
+    if provisional {
+        l.banner(&provisional_mark(c.made_on));
+    }
 
     l.section("ORGANISME D'ACCUEIL");
     l.field("Nom ou dénomination", Some(&c.company.name));
@@ -247,10 +308,20 @@ fn lay_out(l: &mut Layout<'_>, c: &AttendanceCertificate) {
 
     l.section("DURÉE EFFECTIVE TOTALE");
     let totals = c.totals();
-    let duration = totals.map(|t| t.duration_label());
+    let duration = totals.map(|t| {
+        let label = t.duration_label();
+        if provisional {
+            format!("{label} au {}", text::date_short(c.made_on))
+        } else {
+            label
+        }
+    });
     l.field("Durée", duration.as_deref());
     let absences = totals.map(|t| absences_label(&t));
     l.field("Absences", absences.as_deref());
+    if let Some(missing) = missing_label(c) {
+        l.field("Présence incomplète", Some(&missing));
+    }
     l.note(DURATION_RULE);
 
     l.section("GRATIFICATION");
@@ -264,10 +335,11 @@ fn lay_out(l: &mut Layout<'_>, c: &AttendanceCertificate) {
     l.field("Nom", Some(&c.tutor.name.last));
     l.field("Prénom", Some(&c.tutor.name.first));
     l.field("Fonction", Some(&c.tutor.job_title));
-    let confirmation = match (
-        c.attendance.as_ref().and_then(|a| a.confirmed()),
-        c.confirmed_at,
-    ) {
+    let confirmation = match (c.confirmation(), c.confirmed_at) {
+        _ if provisional => {
+            "Présence non confirmée par le tuteur : la confirmation se fait à la fin de la période."
+                .to_string()
+        }
         (Some(who), Some(at)) => {
             let role = match who.job_title.trim() {
                 "" => String::new(),
@@ -283,38 +355,41 @@ fn lay_out(l: &mut Layout<'_>, c: &AttendanceCertificate) {
         _ => "Présence non confirmée par le tuteur dans Livret.".to_string(),
     };
     l.gap(4.0);
-    l.paragraph(&confirmation, Style::Regular, SIZE, LEFT, RIGHT - LEFT);
+    let size = l.d.size;
+    l.paragraph(&confirmation, Style::Regular, size, LEFT, RIGHT - LEFT);
 
     signature(l);
-    let made = if c.attendance.is_some() {
-        format!(
+    let made = match (&c.attendance, provisional) {
+        (Some(_), true) => format!(
+            "Document provisoire établi par Livret le {} d'après les présences saisies à cette date.",
+            text::date_short(c.made_on)
+        ),
+        (Some(_), false) => format!(
             "Document établi par Livret le {} d'après les présences saisies.",
             text::date_short(c.made_on)
-        )
-    } else {
-        format!(
+        ),
+        (None, _) => format!(
             "Document établi par Livret le {} ; présences non saisies : durée à compléter à la main.",
             text::date_short(c.made_on)
-        )
+        ),
     };
     l.footer(&made);
 }
 
 /// The certificate's form with only `school`'s header filled in: every field is a
 /// dotted line to complete by hand (the spec: the tutor downloads the certificate to
-/// complete it).
+/// complete it). A long school name or address tightens the layout as [`render`] does.
 ///
 /// # Errors
 /// [`Error::Internal`] when the PDF cannot be written.
 pub fn render_blank(school: &School) -> Result<Vec<u8>> {
     let fonts = Fonts::load()?;
-    let mut l = Layout::new(&fonts);
-    lay_out_blank(&mut l, school);
+    let l = fitted(&fonts, |l| lay_out_blank(l, school));
     l.finish("Attestation de PFMP (formulaire vierge)", None)
 }
 
 fn lay_out_blank(l: &mut Layout<'_>, school: &School) {
-    l.blank_row = 20.0;
+    l.blank_row = 20.0 * l.d.spacing.max(0.8);
     school_header(l, school);
     title(l);
     l.section("ORGANISME D'ACCUEIL");
@@ -370,19 +445,20 @@ fn absences_label(t: &AttendanceTotals) -> String {
 }
 
 fn school_header(l: &mut Layout<'_>, school: &School) {
-    l.paragraph(&school.name, Style::Bold, 12.0, LEFT, RIGHT - LEFT);
+    let (big, small) = (l.d.size + 2.0, l.d.small);
+    l.paragraph(&school.name, Style::Bold, big, LEFT, RIGHT - LEFT);
     if !school.uai.trim().is_empty() {
         l.paragraph(
             &format!("UAI {}", school.uai),
             Style::Regular,
-            SMALL,
+            small,
             LEFT,
             RIGHT - LEFT,
         );
     }
     for line in [&school.address, &school.city] {
         if !line.trim().is_empty() {
-            l.paragraph(line, Style::Regular, SMALL, LEFT, RIGHT - LEFT);
+            l.paragraph(line, Style::Regular, small, LEFT, RIGHT - LEFT);
         }
     }
     l.gap(4.0);
@@ -391,18 +467,20 @@ fn school_header(l: &mut Layout<'_>, school: &School) {
 }
 
 fn title(l: &mut Layout<'_>) {
-    l.centered(TITLE, Style::Bold, 13.0);
+    let (big, small) = (l.d.size + 3.0, l.d.small);
+    l.centered(TITLE, Style::Bold, big);
     l.centered(
         "Code de l'éducation, art. D124-9 ; modèle de l'arrêté du 29 décembre 2014",
         Style::Muted,
-        SMALL,
+        small,
     );
     l.gap(2.0);
 }
 
 fn signature(l: &mut Layout<'_>) {
     // « Fait à … le … » on the left, the box on the right, together on one page.
-    l.ensure(14.0 + BOX_HEIGHT + 6.0);
+    let room = 14.0 * l.d.spacing + l.box_height() + 6.0;
+    l.ensure(room);
     l.gap(14.0);
     l.signature_row();
 }
@@ -423,14 +501,74 @@ const RIGHT: f32 = PAGE_W - 56.69;
 const TOP: f32 = 42.52;
 /// Lowest point anything is drawn at: 1.5 cm from the bottom.
 const BOTTOM: f32 = PAGE_H - 42.52;
-/// Body text size.
+/// Body text size, in points, of the normal layout.
+#[cfg(test)]
 const SIZE: f32 = 10.0;
-/// Small text size (header lines, notes).
-const SMALL: f32 = 8.5;
 /// Width of the labels' column.
 const LABEL_W: f32 = 138.0;
-/// Height of the signature box.
+/// Height of the signature box in the normal layout.
 const BOX_HEIGHT: f32 = 88.0;
+/// Lowest height of the signature box, however tight the layout (room for a stamp).
+const BOX_MIN_HEIGHT: f32 = 68.0;
+
+/// How tightly a certificate is laid out: sizes in points, line height and vertical
+/// spaces as factors.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Density {
+    /// Body text size (labels, values, paragraphs).
+    size: f32,
+    /// Small text size (header lines, notes).
+    small: f32,
+    /// Line height, as a multiple of the text size.
+    leading: f32,
+    /// Factor of every vertical space (gaps, section bands, blank rows, the signature
+    /// box).
+    spacing: f32,
+    /// A value wrapping over more lines than this is set smaller, down to
+    /// `min_value_size`.
+    value_lines: usize,
+    /// Smallest size a long value is set at.
+    min_value_size: f32,
+}
+
+/// The layouts tried in order until the certificate fits on one page ([`fitted`]): the
+/// normal one; long values (more than two lines) set smaller; then less space between
+/// lines and sections, and a smaller body text. Everything the forms accept (company
+/// name 150 characters, address 200, names and job title 100) fits on the last one.
+const DENSITIES: [Density; 4] = [
+    Density {
+        size: 10.0,
+        small: 8.5,
+        leading: 1.35,
+        spacing: 1.0,
+        value_lines: usize::MAX,
+        min_value_size: 10.0,
+    },
+    Density {
+        size: 10.0,
+        small: 8.5,
+        leading: 1.3,
+        spacing: 0.85,
+        value_lines: 2,
+        min_value_size: 8.5,
+    },
+    Density {
+        size: 9.5,
+        small: 8.0,
+        leading: 1.25,
+        spacing: 0.7,
+        value_lines: 2,
+        min_value_size: 8.0,
+    },
+    Density {
+        size: 9.0,
+        small: 7.5,
+        leading: 1.2,
+        spacing: 0.5,
+        value_lines: 2,
+        min_value_size: 7.5,
+    },
+];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Style {
@@ -508,38 +646,44 @@ impl Fonts {
     }
 
     /// `s` cut into lines no wider than `max`: at spaces (no-break spaces hold their
-    /// words together), at line breaks, and inside a word only when the word alone
-    /// is too wide.
+    /// words together), after a hyphen inside a word (`Nguyễn-` / `Şahin`), at line
+    /// breaks, and inside a word only when the piece alone is too wide. No character
+    /// is added or dropped but the spaces where lines break: the text extracted from
+    /// the PDF reads as typed.
     fn wrap(&self, s: &str, style: Style, size: f32, max: f32) -> Vec<String> {
         let mut lines = Vec::new();
         for paragraph in s.replace('\t', " ").split('\n') {
             let mut current = String::new();
             for word in paragraph.split(' ').filter(|w| !w.is_empty()) {
-                let candidate = if current.is_empty() {
-                    word.to_string()
-                } else {
-                    format!("{current} {word}")
-                };
-                if self.width(&candidate, style, size) <= max {
-                    current = candidate;
-                    continue;
-                }
-                if !current.is_empty() {
-                    lines.push(std::mem::take(&mut current));
-                }
-                // The word alone: cut it if it is wider than a line.
-                let mut piece = String::new();
-                for ch in word.chars() {
-                    let mut next = piece.clone();
-                    next.push(ch);
-                    if !piece.is_empty() && self.width(&next, style, size) > max {
-                        lines.push(std::mem::take(&mut piece));
-                        piece.push(ch);
+                for (i, piece) in hyphen_pieces(word).into_iter().enumerate() {
+                    // A space before a word, nothing between the pieces of a word.
+                    let sep = if i == 0 && !current.is_empty() {
+                        " "
                     } else {
-                        piece = next;
+                        ""
+                    };
+                    let candidate = format!("{current}{sep}{piece}");
+                    if self.width(&candidate, style, size) <= max {
+                        current = candidate;
+                        continue;
                     }
+                    if !current.is_empty() {
+                        lines.push(std::mem::take(&mut current));
+                    }
+                    // The piece alone: cut it if it is wider than a line.
+                    let mut part = String::new();
+                    for ch in piece.chars() {
+                        let mut next = part.clone();
+                        next.push(ch);
+                        if !part.is_empty() && self.width(&next, style, size) > max {
+                            lines.push(std::mem::take(&mut part));
+                            part.push(ch);
+                        } else {
+                            part = next;
+                        }
+                    }
+                    current = part;
                 }
-                current = piece;
             }
             if !current.is_empty() || lines.is_empty() {
                 lines.push(current);
@@ -549,8 +693,35 @@ impl Fonts {
     }
 }
 
+/// `word` cut after each hyphen (`-` or `‐`) that has a letter or digit on both sides:
+/// `Nguyễn-Şahin` → `Nguyễn-`, `Şahin`; `-2` and `a--b`'s first hyphen stay whole.
+fn hyphen_pieces(word: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut prev: Option<char> = None;
+    let mut chars = word.char_indices().peekable();
+    while let Some((i, ch)) = chars.next() {
+        let next = chars.peek().map(|(_, c)| *c);
+        if matches!(ch, '-' | '\u{2010}')
+            && prev.is_some_and(char::is_alphanumeric)
+            && next.is_some_and(char::is_alphanumeric)
+        {
+            let end = i + ch.len_utf8();
+            out.push(&word[start..end]);
+            start = end;
+        }
+        prev = Some(ch);
+    }
+    if start < word.len() || out.is_empty() {
+        out.push(&word[start..]);
+    }
+    out
+}
+
 struct Layout<'a> {
     fonts: &'a Fonts,
+    /// How tight.
+    d: Density,
     pages: Vec<Vec<Op>>,
     /// Top of the next line, from the page's top edge.
     y: f32,
@@ -559,12 +730,13 @@ struct Layout<'a> {
 }
 
 impl<'a> Layout<'a> {
-    fn new(fonts: &'a Fonts) -> Layout<'a> {
+    fn new(fonts: &'a Fonts, d: Density) -> Layout<'a> {
         Layout {
             fonts,
+            d,
             pages: vec![Vec::new()],
             y: TOP,
-            blank_row: Self::leading(SIZE) + 2.0,
+            blank_row: d.size * d.leading + 2.0,
         }
     }
 
@@ -582,12 +754,18 @@ impl<'a> Layout<'a> {
         }
     }
 
+    /// Moves the cursor down `points`, times the density's spacing.
     fn gap(&mut self, points: f32) {
-        self.y += points;
+        self.y += points * self.d.spacing;
     }
 
-    fn leading(size: f32) -> f32 {
-        size * 1.35
+    /// Line height of text set at `size`.
+    fn lead(&self, size: f32) -> f32 {
+        size * self.d.leading
+    }
+
+    fn box_height(&self) -> f32 {
+        (BOX_HEIGHT * self.d.spacing).max(BOX_MIN_HEIGHT)
     }
 
     /// One line of text whose top is at the cursor.
@@ -604,20 +782,22 @@ impl<'a> Layout<'a> {
 
     /// `s` wrapped into the column from `x`, `width` wide; the cursor goes below it.
     fn paragraph(&mut self, s: &str, style: Style, size: f32, x: f32, width: f32) {
+        let lead = self.lead(size);
         for line in self.fonts.wrap(s, style, size, width) {
-            self.ensure(Self::leading(size));
+            self.ensure(lead);
             self.line(x, &line, style, size);
-            self.y += Self::leading(size);
+            self.y += lead;
         }
     }
 
     fn centered(&mut self, s: &str, style: Style, size: f32) {
+        let lead = self.lead(size);
         for line in self.fonts.wrap(s, style, size, RIGHT - LEFT) {
-            self.ensure(Self::leading(size));
+            self.ensure(lead);
             let w = self.fonts.width(&line, style, size);
             let x = LEFT + ((RIGHT - LEFT) - w).max(0.0) / 2.0;
             self.line(x, &line, style, size);
-            self.y += Self::leading(size);
+            self.y += lead;
         }
     }
 
@@ -633,11 +813,38 @@ impl<'a> Layout<'a> {
         });
     }
 
+    /// A framed bold line across the page (the provisional certificate's mark).
+    fn banner(&mut self, s: &str) {
+        let size = self.d.size;
+        let lead = self.lead(size);
+        let lines = self.fonts.wrap(s, Style::Bold, size, RIGHT - LEFT - 16.0);
+        let h = lines.len() as f32 * lead + 8.0;
+        self.gap(6.0);
+        self.ensure(h);
+        let top = self.y;
+        self.push(Op::Rect {
+            x: LEFT,
+            y: top,
+            w: RIGHT - LEFT,
+            h,
+            band: false,
+        });
+        self.y = top + 4.0;
+        for line in lines {
+            let w = self.fonts.width(&line, Style::Bold, size);
+            let x = LEFT + ((RIGHT - LEFT) - w).max(0.0) / 2.0;
+            self.line(x, &line, Style::Bold, size);
+            self.y += lead;
+        }
+        self.y = top + h;
+    }
+
     /// A section heading: bold capitals on a light grey band, the whole width.
     fn section(&mut self, heading: &str) {
-        let h = 15.0;
+        let h = (15.0 * self.d.spacing).max(12.5);
+        let lead = self.lead(self.d.size);
         // A heading is never left alone at the bottom of a page.
-        self.ensure(h + 6.0 + 2.0 * Self::leading(SIZE));
+        self.ensure(h + 6.0 * self.d.spacing + 2.0 * lead);
         self.gap(6.0);
         self.push(Op::Rect {
             x: LEFT,
@@ -648,29 +855,49 @@ impl<'a> Layout<'a> {
         });
         self.push(Op::Text {
             x: LEFT + 5.0,
-            y: self.y + 11.0,
+            y: self.y + h / 2.0 + 3.5,
             style: Style::Bold,
-            size: 9.5,
+            size: 9.5_f32.min(self.d.size),
             text: heading.to_string(),
         });
-        self.y += h + 4.0;
+        self.y += h;
+        self.gap(4.0);
+    }
+
+    /// `value` wrapped into a column `width` wide, and the size it is set at: the body
+    /// size, or smaller (by half points, down to the density's smallest) when it would
+    /// wrap over more than the density's `value_lines`.
+    fn fit_value(&self, value: &str, width: f32) -> (f32, Vec<String>) {
+        let mut size = self.d.size;
+        loop {
+            let lines = self.fonts.wrap(value, Style::Bold, size, width);
+            if lines.len() <= self.d.value_lines || size - 0.5 < self.d.min_value_size {
+                return (size, lines);
+            }
+            size -= 0.5;
+        }
     }
 
     /// A label and its value in two columns; `None`: a dotted line to write on.
-    /// Long labels and values wrap inside their column.
+    /// Long labels and values wrap inside their column; a long value may be set
+    /// smaller ([`Layout::fit_value`]).
     fn field(&mut self, label: &str, value: Option<&str>) {
-        let lead = Self::leading(SIZE);
+        let size = self.d.size;
+        let lead = self.lead(size);
         let value_x = LEFT + LABEL_W;
         let value_w = RIGHT - value_x;
         let labels = self
             .fonts
-            .wrap(&format!("{label} :"), Style::Muted, SIZE, LABEL_W - 8.0);
-        let values = match value {
-            Some(v) if !v.trim().is_empty() => self.fonts.wrap(v, Style::Bold, SIZE, value_w),
-            _ => Vec::new(),
+            .wrap(&format!("{label} :"), Style::Muted, size, LABEL_W - 8.0);
+        let (value_size, values) = match value {
+            Some(v) if !v.trim().is_empty() => self.fit_value(v, value_w),
+            _ => (size, Vec::new()),
         };
-        let rows = labels.len().max(values.len()).max(1);
-        let height = rows as f32 * lead + 2.0;
+        let value_lead = self.lead(value_size);
+        let height = (labels.len() as f32 * lead)
+            .max(values.len() as f32 * value_lead)
+            .max(lead)
+            + 2.0;
         if values.is_empty() && self.blank_row > height {
             // Room above the dotted line for handwriting.
             self.ensure(self.blank_row);
@@ -680,10 +907,10 @@ impl<'a> Layout<'a> {
         let top = self.y;
         for (i, l) in labels.iter().enumerate() {
             self.y = top + i as f32 * lead;
-            self.line(LEFT, l, Style::Muted, SIZE);
+            self.line(LEFT, l, Style::Muted, size);
         }
         if values.is_empty() {
-            let baseline = top + SIZE + 2.0;
+            let baseline = top + size + 2.0;
             self.push(Op::Line {
                 x1: value_x,
                 y1: baseline,
@@ -694,23 +921,25 @@ impl<'a> Layout<'a> {
             });
         }
         for (i, v) in values.iter().enumerate() {
-            self.y = top + i as f32 * lead;
-            self.line(value_x, v, Style::Bold, SIZE);
+            // The first line's baseline is the label's.
+            self.y = top + (size - value_size) + i as f32 * value_lead;
+            self.line(value_x, v, Style::Bold, value_size);
         }
         self.y = top + height;
     }
 
     /// The dates' line of the blank form: « du ……… au ……… ».
     fn dates_blank(&mut self) {
-        let lead = Self::leading(SIZE);
+        let size = self.d.size;
+        let lead = self.lead(size);
         self.ensure(self.blank_row.max(lead + 2.0));
         self.y += (self.blank_row - (lead + 2.0)).max(0.0);
         let top = self.y;
-        self.line(LEFT, "Période :", Style::Muted, SIZE);
+        self.line(LEFT, "Période :", Style::Muted, size);
         let x = LEFT + LABEL_W;
-        let baseline = top + SIZE + 2.0;
-        let du = self.fonts.width("du ", Style::Regular, SIZE);
-        self.line(x, "du", Style::Regular, SIZE);
+        let baseline = top + size + 2.0;
+        let du = self.fonts.width("du ", Style::Regular, size);
+        self.line(x, "du", Style::Regular, size);
         self.push(Op::Line {
             x1: x + du,
             y1: baseline,
@@ -720,8 +949,8 @@ impl<'a> Layout<'a> {
             dotted: true,
         });
         let au_x = x + du + 118.0;
-        self.line(au_x, "au", Style::Regular, SIZE);
-        let au = self.fonts.width("au ", Style::Regular, SIZE);
+        self.line(au_x, "au", Style::Regular, size);
+        let au = self.fonts.width("au ", Style::Regular, size);
         self.push(Op::Line {
             x1: au_x + au,
             y1: baseline,
@@ -736,30 +965,35 @@ impl<'a> Layout<'a> {
     /// « certifie que », between the host organisation and the student (the model's
     /// wording).
     fn certifies(&mut self) {
+        let size = self.d.size;
+        let lead = self.lead(size);
         self.gap(6.0);
-        self.ensure(Self::leading(SIZE));
-        self.line(LEFT, "certifie que", Style::Regular, SIZE);
-        self.y += Self::leading(SIZE);
+        self.ensure(lead);
+        self.line(LEFT, "certifie que", Style::Regular, size);
+        self.y += lead;
     }
 
     /// A small grey note across the page.
     fn note(&mut self, s: &str) {
         self.gap(2.0);
-        self.paragraph(s, Style::Muted, SMALL, LEFT, RIGHT - LEFT);
+        let small = self.d.small;
+        self.paragraph(s, Style::Muted, small, LEFT, RIGHT - LEFT);
     }
 
     /// « Fait à ……… » and « le ……… » on the left, the framed box for the host
     /// organisation's signature and stamp on the right.
     fn signature_row(&mut self) {
+        let size = self.d.size;
         let top = self.y;
         let box_w = 250.0;
+        let box_h = self.box_height();
         let box_x = RIGHT - box_w;
         let dots_end = box_x - 18.0;
         for (i, label) in ["Fait à", "le"].into_iter().enumerate() {
             self.y = top + 4.0 + i as f32 * 26.0;
-            self.line(LEFT, label, Style::Regular, SIZE);
-            let x = LEFT + self.fonts.width("Fait à ", Style::Regular, SIZE);
-            let baseline = self.y + SIZE + 2.0;
+            self.line(LEFT, label, Style::Regular, size);
+            let x = LEFT + self.fonts.width("Fait à ", Style::Regular, size);
+            let baseline = self.y + size + 2.0;
             self.push(Op::Line {
                 x1: x,
                 y1: baseline,
@@ -773,7 +1007,7 @@ impl<'a> Layout<'a> {
             x: box_x,
             y: top,
             w: box_w,
-            h: BOX_HEIGHT,
+            h: box_h,
             band: false,
         });
         self.y = top + 6.0;
@@ -784,14 +1018,15 @@ impl<'a> Layout<'a> {
             box_x + 8.0,
             box_w - 16.0,
         );
+        let small = self.d.small;
         self.paragraph(
             "Nom et fonction du signataire :",
             Style::Muted,
-            SMALL,
+            small,
             box_x + 8.0,
             box_w - 16.0,
         );
-        self.y = top + BOX_HEIGHT + 6.0;
+        self.y = top + box_h + 6.0;
     }
 
     /// A small grey line in the bottom margin of the last page.
@@ -950,6 +1185,14 @@ mod tests {
         assert_eq!(unique_name("a.pdf", &used), "a-3.pdf");
         assert_eq!(unique_name("b.pdf", &used), "b.pdf");
         assert_eq!(unique_name("c", &["c".into()]), "c-2");
+        // Case-insensitive file systems (Windows, macOS) would make these one file.
+        let used = vec!["attestation-pfmp-MARTIN-Lea.pdf".to_string()];
+        assert_eq!(
+            unique_name("attestation-pfmp-Martin-Lea.pdf", &used),
+            "attestation-pfmp-Martin-Lea-2.pdf"
+        );
+        let used = vec!["A.pdf".to_string(), "a-2.PDF".to_string()];
+        assert_eq!(unique_name("a.pdf", &used), "a-3.pdf");
     }
 
     #[test]
@@ -973,6 +1216,29 @@ mod tests {
         let cut = fonts.wrap(&siret, Style::Regular, SIZE, 100.0);
         assert!(cut.len() > 1);
         assert_eq!(cut.concat(), siret);
+        // A hyphenated name breaks after a hyphen, not inside a part.
+        let name = "Nguyễn-Şahin-Dubois-Lefèvre";
+        let lines = fonts.wrap(
+            name,
+            Style::Bold,
+            SIZE,
+            fonts.width("Nguyễn-Şahin-Du", Style::Bold, SIZE),
+        );
+        assert_eq!(lines, ["Nguyễn-Şahin-", "Dubois-Lefèvre"]);
+        let narrow = fonts.width("Nguyễn-Şah", Style::Bold, SIZE);
+        let lines = fonts.wrap(name, Style::Bold, SIZE, narrow);
+        assert_eq!(lines, ["Nguyễn-", "Şahin-", "Dubois-", "Lefèvre"]);
+        assert_eq!(hyphen_pieces("-2"), ["-2"]);
+        assert_eq!(hyphen_pieces("a--b"), ["a--b"]);
+        assert_eq!(hyphen_pieces("Saint-Étienne"), ["Saint-", "Étienne"]);
+        // Words stay whole when a line holds them.
+        let lines = fonts.wrap(
+            "Le Bœuf-Çelik Françoise",
+            Style::Regular,
+            SIZE,
+            fonts.width("Le Bœuf-Çelik", Style::Regular, SIZE) + 1.0,
+        );
+        assert_eq!(lines, ["Le Bœuf-Çelik", "Françoise"]);
         // Wider text is wider.
         assert!(
             fonts.width("Bœuf & Cie", Style::Bold, SIZE)
@@ -983,7 +1249,7 @@ mod tests {
     #[test]
     fn fields_stay_inside_the_margins() {
         let fonts = Fonts::load().unwrap();
-        let mut l = Layout::new(&fonts);
+        let mut l = Layout::new(&fonts, DENSITIES[0]);
         let long = "Très long nom d'entreprise ".repeat(12);
         l.section("ORGANISME D'ACCUEIL");
         l.field("Nom ou dénomination", Some(&long));
@@ -1012,48 +1278,106 @@ mod tests {
         }
     }
 
-    fn long_certificate() -> AttendanceCertificate {
-        use crate::domain::attendance::{Attendance, AttendanceConfirmation};
+    /// `words` repeated and cut to exactly `n` characters (the end trimmed of a space).
+    fn exactly(words: &str, n: usize) -> String {
+        let s: String = words.chars().cycle().take(n).collect();
+        let s = s.trim_end().to_string();
+        let pad = n - s.chars().count();
+        s + &"x".repeat(pad)
+    }
+
+    /// A certificate with every value as long as the forms accept (company name 150,
+    /// address 200, city 100; school name 150, address 200; names and job title 100),
+    /// absences of every kind and blank days, made on `made_on`.
+    fn long_certificate(made_on: jiff::civil::Date) -> AttendanceCertificate {
+        use crate::domain::attendance::{
+            Attendance, AttendanceConfirmation, AttendanceDay, DayKind,
+        };
         use crate::domain::*;
-        let long = |s: &str| format!("{s} ").repeat(6);
         let tutor = Tutor {
             id: TutorId::new(),
             company: CompanyId::new(),
-            name: PersonName::new("Marie-Françoise-Éléonore", "de La Tour d’Auvergne-Łęczycka"),
-            job_title: long("Responsable du service"),
+            name: PersonName::new(
+                &exactly("Marie-Françoise-Éléonore-", 100),
+                &exactly("de La Tour d’Auvergne-Łęczycka-Montmorency-", 100),
+            ),
+            job_title: exactly(
+                "Responsable adjointe du service maintenance et travaux neufs ",
+                100,
+            ),
             email: None,
             phone: None,
         };
+        let start = jiff::civil::date(2026, 2, 2);
+        let end = jiff::civil::date(2026, 2, 27);
+        let day = |d: i8, kind| AttendanceDay {
+            date: jiff::civil::date(2026, 2, d),
+            kind,
+            presence: crate::domain::Hours::from_quarters(match kind {
+                DayKind::Present => 28,
+                DayKind::HalfDayAbsence => 14,
+                _ => 0,
+            })
+            .unwrap(),
+            reason: String::new(),
+            justified: d % 2 == 0,
+        };
+        let days = vec![
+            day(2, DayKind::Present),
+            day(3, DayKind::HalfDayAbsence),
+            day(4, DayKind::HalfDayAbsence),
+            day(5, DayKind::DayAbsence),
+            day(6, DayKind::DayAbsence),
+            day(7, DayKind::Off),
+        ];
         AttendanceCertificate {
             school: School {
                 id: SchoolId::new(),
-                name: long("Lycée polyvalent régional"),
+                name: exactly(
+                    "Lycée polyvalent régional des métiers de l’électricité ",
+                    150,
+                ),
                 uai: "0420001A".into(),
-                address: long("Boulevard"),
-                city: "42000 Saint-Étienne".into(),
+                address: exactly(
+                    "Boulevard du Maréchal-de-Lattre-de-Tassigny, bâtiment ",
+                    200,
+                ),
+                city: exactly("42000 Saint-Étienne-de-Saint-Geoirs ", 100),
             },
             company: Company {
                 id: tutor.company,
-                name: long("Société coopérative ouvrière de production"),
-                address: long("Zone artisanale du Bœuf, bâtiment"),
-                city: "42000 Saint-Étienne".into(),
-                siret: Some("1".repeat(120)),
+                name: exactly(
+                    "Société coopérative ouvrière de production Bœuf & Cie ",
+                    150,
+                ),
+                address: exactly(
+                    "Zone artisanale du Bœuf, bâtiment C, allée des Peupliers ",
+                    200,
+                ),
+                city: exactly("42000 Saint-Étienne ", 100),
+                siret: Some("73282932000074".into()),
             },
             student: Student {
                 id: StudentId::new(),
                 class: ClassId::new(),
-                name: PersonName::new("Łukasz", "Nguyễn-Şahin"),
-                birth_date: None,
+                name: PersonName::new(
+                    &exactly("Łukasz-Jean-Baptiste-", 100),
+                    &exactly("Nguyễn-Şahin-Dubois-Lefèvre-", 100),
+                ),
+                birth_date: Some(jiff::civil::date(2009, 3, 14)),
                 ine: None,
                 email: None,
                 active: true,
             },
-            training: long("Baccalauréat professionnel"),
-            start: jiff::civil::date(2026, 2, 2),
-            end: jiff::civil::date(2026, 2, 27),
+            training: exactly(
+                "Baccalauréat professionnel Métiers de l'électricité et de ses environnements connectés ",
+                200,
+            ),
+            start,
+            end,
             attendance: Some(Attendance {
                 placement: PlacementId::new(),
-                days: Vec::new(),
+                days,
                 gratification_cents: Some(123_450),
                 revision: 1,
                 updated_at: jiff::Timestamp::UNIX_EPOCH,
@@ -1064,19 +1388,19 @@ mod tests {
                     job_title: tutor.job_title.clone(),
                     at: jiff::Timestamp::UNIX_EPOCH,
                     revision: 1,
+                    start,
+                    end,
                 }),
             }),
             tutor,
-            made_on: jiff::civil::date(2026, 3, 11),
-            confirmed_at: Some(jiff::civil::date(2026, 3, 11).at(10, 30, 0, 0)),
+            made_on,
+            confirmed_at: Some(made_on.at(10, 30, 0, 0)),
         }
     }
 
-    #[test]
-    fn a_certificate_with_long_values_stays_inside_the_page() {
-        let fonts = Fonts::load().unwrap();
-        let mut l = Layout::new(&fonts);
-        lay_out(&mut l, &long_certificate());
+    /// Every drawing of `l` is inside the page's margins (the footer alone in the
+    /// bottom margin); the number of text lines.
+    fn inside_the_margins(fonts: &Fonts, l: &Layout<'_>) -> usize {
         let mut lines = 0;
         for ops in &l.pages {
             for op in ops {
@@ -1094,11 +1418,7 @@ mod tests {
                             x + fonts.width(text, *style, *size) <= RIGHT + 0.01,
                             "{text}"
                         );
-                        // The footer alone is in the bottom margin.
-                        assert!(
-                            *y <= BOTTOM || text.starts_with("Document établi"),
-                            "{text}"
-                        );
+                        assert!(*y <= BOTTOM || text.starts_with("Document "), "{text}");
                         assert!(*y >= TOP, "{text}");
                     }
                     Op::Line { x1, x2, y1, .. } => {
@@ -1110,12 +1430,102 @@ mod tests {
                 }
             }
         }
-        assert!(
-            lines > 60,
-            "the long values wrapped over many lines: {lines}"
+        lines
+    }
+
+    #[test]
+    fn a_certificate_with_long_values_stays_on_one_page() {
+        let fonts = Fonts::load().unwrap();
+        for made_on in [
+            jiff::civil::date(2026, 3, 11),
+            jiff::civil::date(2026, 2, 11),
+        ] {
+            let c = long_certificate(made_on);
+            // The normal layout does not fit: the test would catch a fitting that
+            // does nothing.
+            let mut normal = Layout::new(&fonts, DENSITIES[0]);
+            lay_out(&mut normal, &c);
+            assert!(normal.pages.len() > 1, "{made_on}");
+            let l = fitted(&fonts, |l| lay_out(l, &c));
+            assert_eq!(l.pages.len(), 1, "{made_on}: {:?}", l.d);
+            let lines = inside_the_margins(&fonts, &l);
+            assert!(
+                lines > 60,
+                "the long values wrapped over many lines: {lines}"
+            );
+            // Every character of the long values is drawn, in order (wrapped lines
+            // joined without the spaces where they break).
+            let drawn: String = l.pages[0]
+                .iter()
+                .filter_map(|op| match op {
+                    Op::Text { text, .. } => Some(text.as_str()),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+                .concat()
+                .replace(' ', "");
+            for v in [
+                &c.company.name,
+                &c.company.address,
+                &c.student.name.last,
+                &c.tutor.job_title,
+            ] {
+                assert!(drawn.contains(&v.replace(' ', "")), "{v}");
+            }
+            assert!(render(&c).unwrap().starts_with(b"%PDF-"));
+        }
+        // A school with the longest name and address: the blank form stays on one page.
+        let school = long_certificate(jiff::civil::date(2026, 3, 11)).school;
+        let l = fitted(&fonts, |l| lay_out_blank(l, &school));
+        assert_eq!(l.pages.len(), 1);
+        inside_the_margins(&fonts, &l);
+    }
+
+    #[test]
+    fn a_short_certificate_keeps_the_normal_layout() {
+        let fonts = Fonts::load().unwrap();
+        let mut c = long_certificate(jiff::civil::date(2026, 3, 11));
+        c.company.name = "Bœuf & Cie".into();
+        c.company.address = "12 rue de l’Œuvre".into();
+        c.company.city = "42000 Saint-Étienne".into();
+        c.school.name = "Lycée professionnel Marie-Curie".into();
+        c.school.address = "12 rue des Écoles".into();
+        c.school.city = "35000 Rennes".into();
+        c.student.name = crate::domain::PersonName::new("Łukasz", "Nguyễn-Şahin");
+        c.tutor.name = crate::domain::PersonName::new("Françoise", "Le Bœuf-Çelik");
+        c.tutor.job_title = "Cheffe d’équipe".into();
+        if let Some(conf) = c.attendance.as_mut().and_then(|a| a.confirmation.as_mut()) {
+            conf.name = c.tutor.name.clone();
+            conf.job_title = c.tutor.job_title.clone();
+        }
+        c.training = "Baccalauréat professionnel MELEC — classe TMELEC (Terminale)".into();
+        let l = fitted(&fonts, |l| lay_out(l, &c));
+        assert_eq!(l.d, DENSITIES[0]);
+        assert_eq!(l.pages.len(), 1);
+    }
+
+    #[test]
+    fn provisional_and_incomplete_certificates_say_so() {
+        let c = long_certificate(jiff::civil::date(2026, 2, 11));
+        assert!(is_provisional(&c));
+        assert_eq!(
+            provisional_mark(c.made_on),
+            "ATTESTATION PROVISOIRE : la période n'est pas terminée ; durée arrêtée au 11/02/2026"
         );
-        let pdf = render(&long_certificate()).unwrap();
-        assert!(pdf.starts_with(b"%PDF-"));
+        // 2 to 7 February recorded; the 8th to the 11th blank.
+        assert_eq!(
+            missing_label(&c).as_deref(),
+            Some("4\u{a0}jours non renseignés")
+        );
+        let ended = long_certificate(jiff::civil::date(2026, 2, 27));
+        assert!(!is_provisional(&ended));
+        assert_eq!(
+            missing_label(&ended).as_deref(),
+            Some("20\u{a0}jours non renseignés")
+        );
+        let mut none = ended.clone();
+        none.attendance = None;
+        assert_eq!(missing_label(&none), None);
     }
 
     #[test]

@@ -318,7 +318,8 @@ pub fn school(today: Date, zone: &jiff::tz::TimeZone) -> SchoolSeed {
 }
 
 /// The attendance of a finished placement `p` (issue 8): every weekday present for 7 h
-/// but one justified half-day absence (3 h 30 present) in the second week, recorded
+/// but one justified half-day absence (3 h 30 present) in the second week, weekends
+/// « pas de PFMP » (so that no day is blank), recorded
 /// and confirmed by `tutor` on the last day.
 fn first_attendance(
     p: &Placement,
@@ -326,12 +327,25 @@ fn first_attendance(
     zone: &jiff::tz::TimeZone,
 ) -> attendance::Attendance {
     use attendance::{AttendanceConfirmation, AttendanceDay, DayKind};
-    let dates = attendance::form_days(p.start, p.end, &[]);
-    let half_day = dates.get(7).copied();
+    let dates = attendance::form_days(p.start, p.end);
+    // The eighth weekday: the second week's Wednesday.
+    let half_day = dates
+        .iter()
+        .filter(|d| !attendance::is_weekend(**d))
+        .nth(7)
+        .copied();
     let days = dates
         .into_iter()
         .map(|date| {
-            if Some(date) == half_day {
+            if attendance::is_weekend(date) {
+                AttendanceDay {
+                    date,
+                    kind: DayKind::Off,
+                    presence: Hours::default(),
+                    reason: String::new(),
+                    justified: false,
+                }
+            } else if Some(date) == half_day {
                 AttendanceDay {
                     date,
                     kind: DayKind::HalfDayAbsence,
@@ -363,6 +377,8 @@ fn first_attendance(
             job_title: tutor.job_title.clone(),
             at: at(p.end, 17, zone),
             revision: 1,
+            start: p.start,
+            end: p.end,
         }),
     }
 }
@@ -729,7 +745,8 @@ mod tests {
             .find(|p| p.id == a.placement)
             .unwrap();
         assert!(p.end < Date::constant(2026, 11, 29), "a finished placement");
-        assert!(a.confirmed().is_some());
+        assert!(a.confirmed(p).is_some());
+        assert!(a.missing_days(p.start, p.end, p.end).is_empty());
         let t = a.totals(p.start, p.end);
         assert_eq!(t.full_days, 19);
         assert_eq!(t.half_day_absences, 1);

@@ -48,6 +48,7 @@ pub async fn open(config: Config, clock: Clock) -> Result<web::State> {
     }
     // Passkeys need a domain: refuse an IP-address public URL before touching the data.
     let webauthn = passkey::relying_party(&config.public_url).map_err(Error::Startup)?;
+    let created = !config.data.exists();
     std::fs::create_dir_all(&config.data).map_err(|e| {
         Error::Startup(format!(
             "impossible de créer le répertoire de données {} ({})",
@@ -55,6 +56,13 @@ pub async fn open(config: Config, clock: Clock) -> Result<web::State> {
             e.kind()
         ))
     })?;
+    #[cfg(unix)]
+    if created {
+        // Every student's record lives there: the service's user only, whatever the
+        // umask of a manual start.
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&config.data, std::fs::Permissions::from_mode(0o700));
+    }
     let store = Store::open(&config.data, config.cache_bytes).map_err(|e| match e {
         StoreError::Sled(sled::Error::Io(io))
             if io.kind() == std::io::ErrorKind::WouldBlock || io.to_string().contains("lock") =>
@@ -170,7 +178,15 @@ pub async fn serve(mut config: Config, demo: bool) -> Result<()> {
     };
     // `livret backup` asks the running service through this socket (issue 9).
     #[cfg(unix)]
-    let control = backup::start_socket(state.store.clone(), state.clock.clone(), &config.data)?;
+    let control = match backup::start_socket(state.store.clone(), state.clock.clone(), &config.data)
+    {
+        Ok(task) => Some(task),
+        Err(e) => {
+            // Not fatal: nightly backups still run; only `livret backup` cannot ask.
+            tracing::error!("{e} : la commande livret backup ne pourra pas joindre le service");
+            None
+        }
+    };
     if demo {
         for line in demo::prepare(&state).await? {
             println!("{line}");
@@ -226,7 +242,9 @@ pub async fn serve(mut config: Config, demo: bool) -> Result<()> {
     }
     #[cfg(unix)]
     {
-        control.abort();
+        if let Some(task) = control {
+            task.abort();
+        }
         let _ = std::fs::remove_file(config.data.join(backup::SOCKET_NAME));
     }
     state.push.shutdown(std::time::Duration::from_secs(5)).await;

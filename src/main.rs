@@ -24,7 +24,7 @@ async fn main() -> ExitCode {
         }
         Command::Admin(AdminCommand::SetupLink(args)) => {
             finish(livret::admin_setup_link(args.config()).await, |line| {
-                println!("{line}")
+                print_lines(vec![line])
             })
         }
         Command::Admin(AdminCommand::RotateVapid(args)) => {
@@ -54,8 +54,9 @@ async fn main() -> ExitCode {
             if args.check() {
                 ExitCode::SUCCESS
             } else {
+                let scheme = if args.uses_tls() { "https" } else { "http" };
                 report_error(&format!(
-                    "livret ne répond pas sur http://{}/healthz",
+                    "livret ne répond pas sur {scheme}://{}/healthz",
                     args.listen
                 ));
                 ExitCode::FAILURE
@@ -91,8 +92,14 @@ fn finish<T, E: std::fmt::Display>(result: Result<T, E>, show: impl FnOnce(T)) -
     }
 }
 
+/// Prints `lines` on stdout; a closed pipe (`livret restore … | head -1`) ends the
+/// printing quietly instead of panicking.
 fn print_lines(lines: Vec<String>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
     for line in lines {
-        println!("{line}");
+        if writeln!(out, "{line}").is_err() {
+            return;
+        }
     }
 }

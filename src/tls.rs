@@ -145,6 +145,37 @@ pub fn check(config: &Config) -> Result<Vec<String>, String> {
     Ok(warnings)
 }
 
+/// The DNS names a certificate (DER) is for: its subject alternative names, lower-cased
+/// (browsers ignore the subject's common name). Empty when unreadable.
+fn certificate_names(der: &[u8]) -> Vec<String> {
+    use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
+    let Ok((_, cert)) = X509Certificate::from_der(der) else {
+        return Vec::new();
+    };
+    let Ok(Some(san)) = cert.subject_alternative_name() else {
+        return Vec::new();
+    };
+    san.value
+        .general_names
+        .iter()
+        .filter_map(|n| match n {
+            GeneralName::DNSName(d) => Some(d.trim_end_matches('.').to_ascii_lowercase()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// True when certificate name `pattern` covers `host` (RFC 6125: a leading `*.`
+/// stands for exactly one label).
+fn name_matches(pattern: &str, host: &str) -> bool {
+    match pattern.strip_prefix("*.") {
+        Some(rest) => host
+            .split_once('.')
+            .is_some_and(|(label, tail)| !label.is_empty() && tail == rest),
+        None => pattern == host,
+    }
+}
+
 /// The host of a public URL, lower-cased, without trailing dot.
 fn public_host(public_url: &str) -> Option<String> {
     let uri: poem::http::Uri = public_url.parse().ok()?;
@@ -260,6 +291,26 @@ impl Https {
         let resolver = Arc::new(ResolveServerCert::default());
         if let TlsSource::Files { cert, key } = &source {
             let certified = load_pair(cert, key)?;
+            // LIVRET_PUBLIC_URL must be a name the certificate is for: otherwise every
+            // browser refuses the page (issue 9: the public URL is checked against what
+            // is served).
+            if let (Some(host), Some(leaf)) =
+                (public_host(&config.public_url), certified.cert.first())
+            {
+                let names = certificate_names(leaf.as_ref());
+                if !names.iter().any(|n| name_matches(n, &host)) {
+                    return Err(format!(
+                        "le certificat {} n'est pas pour {host}, le nom de l'adresse publique {} (il est pour : {}) : donnez le certificat de ce nom, ou corrigez --public-url (LIVRET_PUBLIC_URL)",
+                        cert.display(),
+                        config.public_url,
+                        if names.is_empty() {
+                            "aucun nom".to_string()
+                        } else {
+                            names.join(", ")
+                        }
+                    ));
+                }
+            }
             if let Some(warning) = expiry_warning(&certified, cert) {
                 tracing::warn!("{warning}");
             }
@@ -678,6 +729,20 @@ pub fn healthcheck_client() -> Option<rustls::ClientConnection> {
         .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
         .with_no_client_auth();
     rustls::ClientConnection::new(Arc::new(config), ServerName::try_from("localhost").ok()?).ok()
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::*;
+
+    #[test]
+    fn certificate_names_match_exactly_or_one_wildcard_label() {
+        assert!(name_matches("livret.lycee.fr", "livret.lycee.fr"));
+        assert!(!name_matches("livret.lycee.fr", "autre.lycee.fr"));
+        assert!(name_matches("*.lycee.fr", "livret.lycee.fr"));
+        assert!(!name_matches("*.lycee.fr", "a.livret.lycee.fr"));
+        assert!(!name_matches("*.lycee.fr", "lycee.fr"));
+    }
 }
 
 #[cfg(test)]

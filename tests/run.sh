@@ -6,7 +6,8 @@
 #
 # It installs what the tests need when it is missing (Debian's chromium, Node.js and
 # npm, libssl-dev and pkg-config for web-push's OpenSSL, the browser test's npm
-# packages, poppler-utils for reading the PDF certificates back), then runs, stopping at the first failure:
+# packages, poppler-utils for reading the PDF certificates back), then runs, stopping at
+# the first failure:
 #   cargo fmt --check
 #   cargo clippy --all-targets --locked -- -D warnings
 #   cargo test --locked                       (unit + integration tests)
@@ -167,7 +168,7 @@ echo "Screenshots: $BROWSER_DIR/artifacts/{joint-visit-pending,joint-visit-final
 section "Browser test: attendance recorded and confirmed by the tutor, certificate downloaded (Chromium, 390×844)"
 LIVRET_BIN="$REPO/target/release/livret" CHROMIUM_PATH="$CHROMIUM" \
   node "$BROWSER_DIR/attendance.mjs"
-echo "Artefacts: $BROWSER_DIR/artifacts/{attendance-proposal,attendance-errors,attendance-confirmed,attendance-student,attestation-page1}.png, $BROWSER_DIR/artifacts/attestation.pdf"
+echo "Artefacts: $BROWSER_DIR/artifacts/{attendance-proposal,attendance-filled,attendance-refusal,attendance-reconfirm,attendance-confirmed,attendance-student,attestation-page1}.png, $BROWSER_DIR/artifacts/attestation.pdf"
 
 section "Browser test: competency record — dashboard and interim reviews, axe-core, print (Chromium, 390×844 and 1280×800)"
 LIVRET_BIN="$REPO/target/release/livret" CHROMIUM_PATH="$CHROMIUM" \

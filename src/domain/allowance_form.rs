@@ -30,9 +30,16 @@ pub struct Period {
     pub to: Date,
 }
 
+/// First year a period may name: before it, a date is a typing mistake (and would
+/// print oddly, `01/01/5`).
+pub const PERIOD_FIRST_YEAR: i16 = 1900;
+/// Last year a period may name.
+pub const PERIOD_LAST_YEAR: i16 = 2199;
+
 /// Reads the period typed in the page's GET form (`du`, `au`: `AAAA-MM-JJ`, as date
 /// fields send them). An empty date takes the school year holding `today`
-/// ([`school_year`]); a date that cannot be read, or a start after the end, is
+/// ([`school_year`]); a date that cannot be read or is outside the years
+/// [`PERIOD_FIRST_YEAR`] to [`PERIOD_LAST_YEAR`], or a start after the end, is
 /// reported in French and the school year is used for the date(s) in question.
 pub fn read_period(from: &str, to: &str, today: Date) -> (Period, Vec<String>) {
     let (year_from, year_to) = school_year(today);
@@ -42,10 +49,17 @@ pub fn read_period(from: &str, to: &str, today: Date) -> (Period, Vec<String>) {
         if value.is_empty() {
             return default;
         }
+        let shown: String = value.chars().take(ECHO_MAX_CHARS).collect();
         match value.parse::<Date>() {
-            Ok(d) => d,
+            Ok(d) if (PERIOD_FIRST_YEAR..=PERIOD_LAST_YEAR).contains(&d.year()) => d,
+            Ok(_) => {
+                messages.push(format!(
+                    "La date {what} « {shown} » est hors des années {PERIOD_FIRST_YEAR} à {PERIOD_LAST_YEAR} : celle de l'année scolaire ({}) est utilisée.",
+                    text::date_short(default)
+                ));
+                default
+            }
             Err(_) => {
-                let shown: String = value.chars().take(ECHO_MAX_CHARS).collect();
                 messages.push(format!(
                     "La date {what} « {shown} » n'est pas une date valide : celle de l'année scolaire ({}) est utilisée.",
                     text::date_short(default)
@@ -131,6 +145,40 @@ pub fn check_rate(amount: &str, default_cents: u32) -> Result<RateChange, String
     }
 }
 
+/// Where a placement stands on the day the list is made: only an ended one has an
+/// amount (the allowance is due at the end of each period).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Progress {
+    /// Its last day is today or before.
+    Ended,
+    /// Started, not ended (`start <= today < end`).
+    InProgress,
+    /// Not started (`today < start`).
+    Upcoming,
+}
+
+impl Progress {
+    /// Where `start`..`end` stands on `today`.
+    pub fn of(start: Date, end: Date, today: Date) -> Progress {
+        if end <= today {
+            Progress::Ended
+        } else if start <= today {
+            Progress::InProgress
+        } else {
+            Progress::Upcoming
+        }
+    }
+
+    /// `en cours`, `à venir`; `terminée`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Progress::Ended => "terminée",
+            Progress::InProgress => "en cours",
+            Progress::Upcoming => "à venir",
+        }
+    }
+}
+
 /// One placement of the allowance list.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AllowanceLine {
@@ -140,30 +188,40 @@ pub struct AllowanceLine {
     pub placement: Placement,
     /// Its host organisation.
     pub company: Company,
+    /// Whether it has ended on the day the list is made.
+    pub progress: Progress,
     /// Where its attendance stands.
     pub state: AttendanceState,
     /// Days done without any absence ([`super::attendance::AttendanceTotals::full_days`]
-    /// between the placement's dates); `None` when nothing is recorded.
+    /// between the placement's dates); `None` when nothing is recorded or the
+    /// placement has not ended.
     pub days: Option<u32>,
     /// The daily rate of the class, in cents.
     pub rate_cents: u32,
-    /// Days times rate, in cents; `None` when nothing is recorded.
+    /// Days times rate, in cents; `None` when nothing is recorded or the placement has
+    /// not ended.
     pub amount_cents: Option<u64>,
 }
 
 impl AllowanceLine {
-    /// The line of `placement`, from its recorded `attendance` (if any) and the class's
-    /// daily rate `rate_cents` ([`super::attendance::rate_for`]).
+    /// The line of `placement` on `today`, from its recorded `attendance` (if any) and
+    /// the class's daily rate `rate_cents` ([`super::attendance::rate_for`]). A
+    /// placement not ended on `today` has no days and no amount yet.
     pub fn new(
         student: Student,
         placement: Placement,
         company: Company,
         attendance: Option<&Attendance>,
         rate_cents: u32,
+        today: Date,
     ) -> AllowanceLine {
-        let totals = attendance.map(|a| a.totals(placement.start, placement.end));
+        let progress = Progress::of(placement.start, placement.end, today);
+        let totals = attendance
+            .filter(|_| progress == Progress::Ended)
+            .map(|a| a.totals(placement.start, placement.end));
         AllowanceLine {
-            state: AttendanceState::of(attendance),
+            progress,
+            state: AttendanceState::of(attendance, &placement, today),
             days: totals.map(|t| t.full_days),
             amount_cents: totals.map(|t| allowance_cents(&t, rate_cents)),
             rate_cents,
@@ -174,38 +232,58 @@ impl AllowanceLine {
     }
 }
 
-/// Totals of an allowance list.
+/// Totals of an allowance list. Placements not ended yet are only counted in
+/// `not_ended`: they have no amount yet and nothing to check before paying.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct AllowanceTotals {
-    /// Placements listed.
+    /// Ended placements listed.
     pub placements: usize,
-    /// Days done, over the placements with a recorded attendance.
+    /// Days done, over the ended placements with a recorded attendance.
     pub days: u32,
     /// Sum of the amounts, in cents.
     pub amount_cents: u64,
-    /// Placements with no attendance recorded (no amount: to complete before paying).
+    /// Ended placements with no attendance recorded (no amount: to complete before
+    /// paying).
     pub not_recorded: usize,
-    /// Placements recorded but not (or no longer) confirmed by the tutor.
+    /// Ended placements whose attendance leaves past days blank (« saisie
+    /// incomplète »: their amount counts the days filled in only).
+    pub incomplete: usize,
+    /// Ended placements recorded but not (or no longer) confirmed by the tutor.
     pub not_confirmed: usize,
+    /// Placements listed that have not ended (in progress or upcoming).
+    pub not_ended: usize,
 }
 
 impl AllowanceTotals {
     /// Totals of `lines`.
     pub fn of(lines: &[AllowanceLine]) -> AllowanceTotals {
-        let mut t = AllowanceTotals {
-            placements: lines.len(),
-            ..AllowanceTotals::default()
-        };
+        let mut t = AllowanceTotals::default();
         for l in lines {
+            if l.progress != Progress::Ended {
+                t.not_ended += 1;
+                continue;
+            }
+            t.placements += 1;
             t.days += l.days.unwrap_or(0);
             t.amount_cents += l.amount_cents.unwrap_or(0);
             match l.state {
                 AttendanceState::NotRecorded => t.not_recorded += 1,
+                AttendanceState::Incomplete => t.incomplete += 1,
                 AttendanceState::Recorded => t.not_confirmed += 1,
                 AttendanceState::Confirmed => {}
             }
         }
         t
+    }
+}
+
+/// What the CSV's `Présence` column and the page say of a line: the attendance's
+/// state ([`AttendanceState::label`]) once the placement has ended, otherwise `PFMP en
+/// cours` or `PFMP à venir`.
+pub fn status_label(l: &AllowanceLine) -> String {
+    match l.progress {
+        Progress::Ended => l.state.label().to_string(),
+        other => format!("PFMP {} (pas encore de montant)", other.label()),
     }
 }
 
@@ -239,8 +317,11 @@ pub fn spreadsheet_safe(cell: &str) -> Cow<'_, str> {
 /// The payment CSV of class `class_name`'s `lines`, for French spreadsheets: UTF-8
 /// with a byte order mark, `;` between cells, CRLF line ends, the [`CSV_HEADER`], one
 /// line per placement (dates `JJ/MM/AAAA`, amounts `1234,50` without thousands
-/// separator; empty days and amount when no attendance is recorded), then a `Total`
-/// line with the sums of days and amounts.
+/// separator; empty days and amount when no attendance is recorded or the placement
+/// has not ended: [`status_label`]), then a `Total` line with the sums of days and
+/// amounts of the ended placements ([`AllowanceTotals`]). The SIRET and the INE are
+/// written as typed (`00000000000018`): a spreadsheet must import those columns as
+/// text to keep their leading zeros (README, « Allocation PFMP »).
 ///
 /// # Errors
 /// The CSV writer's error (none is expected when writing to memory).
@@ -270,7 +351,7 @@ pub fn payment_csv(class_name: &str, lines: &[AllowanceLine]) -> Result<Vec<u8>,
                 l.amount_cents
                     .map(|c| euros_number(c, '\0'))
                     .unwrap_or_default(),
-                l.state.label().to_string(),
+                status_label(l),
             ];
             w.write_record(cells.iter().map(|c| spreadsheet_safe(c).into_owned()))
                 .map_err(err)?;
@@ -352,6 +433,15 @@ mod tests {
         let (p, m) = read_period("2026-05-01", "2026-04-01", today);
         assert_eq!((p.from, p.to), (date(2025, 9, 1), date(2026, 8, 31)));
         assert!(m[0].contains("après la date de fin"));
+        // Years a period cannot name: refused, not printed as `01/01/5`.
+        let (p, m) = read_period("0005-01-01", "1899-12-31", today);
+        assert_eq!((p.from, p.to), (date(2025, 9, 1), date(2026, 8, 31)));
+        assert_eq!(m.len(), 2);
+        assert!(
+            m[0].contains("« 0005-01-01 » est hors des années 1900 à 2199"),
+            "{m:?}"
+        );
+        assert!(read_period("1900-01-01", "2199-12-31", today).1.is_empty());
         // A long value is cut in the message.
         let (_, m) = read_period(&"x".repeat(500), "", today);
         assert!(m[0].len() < 200);
@@ -445,15 +535,22 @@ mod tests {
                 job_title: String::new(),
                 at: Timestamp::UNIX_EPOCH,
                 revision: 1,
+                start: p.start,
+                end: p.end,
             }),
         }
     }
 
+    /// The test clock's day.
+    const TODAY: Date = date(2026, 3, 11);
+
     fn lines() -> Vec<AllowanceLine> {
-        let (a, b, c) = (
+        let (a, b, c, d, e) = (
             student("Léa", "Martin"),
             student("HYPERLINK(\"http://x\")", "=HYPERLINK(\"http://x\")"),
             student("Zoé", "Petit"),
+            student("Inès", "Roux"),
+            student("Yanis", "Sall"),
         );
         let co = company("+Bœuf & Cie");
         let (pa, pb, pc) = (placement(&a, &co), placement(&b, &co), placement(&c, &co));
@@ -469,11 +566,35 @@ mod tests {
             ],
             true,
         );
+        // One day recorded, the other past days blank.
         let att_b = attendance(&pb, vec![day(date(2026, 1, 5), DayKind::Present)], false);
+        // Until 20 March: not ended on the 11th, though days are recorded.
+        let mut pd = placement(&d, &co);
+        (pd.start, pd.end) = (date(2026, 3, 2), date(2026, 3, 20));
+        let att_d = attendance(
+            &pd,
+            (2..=6)
+                .map(|n| day(date(2026, 3, n), DayKind::Present))
+                .collect(),
+            false,
+        );
+        // Two days, both present, not confirmed.
+        let mut pe = placement(&e, &co);
+        (pe.start, pe.end) = (date(2026, 2, 2), date(2026, 2, 3));
+        let att_e = attendance(
+            &pe,
+            vec![
+                day(date(2026, 2, 2), DayKind::Present),
+                day(date(2026, 2, 3), DayKind::Present),
+            ],
+            false,
+        );
         vec![
-            AllowanceLine::new(a, pa, co.clone(), Some(&att_a), 1_500),
-            AllowanceLine::new(b, pb, co.clone(), Some(&att_b), 1_500),
-            AllowanceLine::new(c, pc, co, None, 1_500),
+            AllowanceLine::new(a, pa, co.clone(), Some(&att_a), 1_500, TODAY),
+            AllowanceLine::new(b, pb, co.clone(), Some(&att_b), 1_500, TODAY),
+            AllowanceLine::new(c, pc, co.clone(), None, 1_500, TODAY),
+            AllowanceLine::new(d, pd, co.clone(), Some(&att_d), 1_500, TODAY),
+            AllowanceLine::new(e, pe, co, Some(&att_e), 1_500, TODAY),
         ]
     }
 
@@ -483,19 +604,39 @@ mod tests {
         assert_eq!(l[0].days, Some(3));
         assert_eq!(l[0].amount_cents, Some(4_500));
         assert_eq!(l[0].state, AttendanceState::Confirmed);
+        assert_eq!(l[1].state, AttendanceState::Incomplete);
+        assert_eq!(l[1].amount_cents, Some(1_500));
         assert_eq!(l[2].days, None);
         assert_eq!(l[2].amount_cents, None);
+        // Not ended: no days, no amount, whatever is recorded.
+        assert_eq!(l[3].progress, Progress::InProgress);
+        assert_eq!((l[3].days, l[3].amount_cents), (None, None));
+        assert_eq!(status_label(&l[3]), "PFMP en cours (pas encore de montant)");
+        assert_eq!(l[4].state, AttendanceState::Recorded);
         let t = AllowanceTotals::of(&l);
         assert_eq!(
             t,
             AllowanceTotals {
-                placements: 3,
-                days: 4,
-                amount_cents: 6_000,
+                placements: 4,
+                days: 6,
+                amount_cents: 9_000,
                 not_recorded: 1,
+                incomplete: 1,
                 not_confirmed: 1,
+                not_ended: 1,
             }
         );
+    }
+
+    #[test]
+    fn progress_follows_the_dates() {
+        let (s, e) = (date(2026, 3, 2), date(2026, 3, 6));
+        assert_eq!(Progress::of(s, e, date(2026, 3, 1)), Progress::Upcoming);
+        assert_eq!(Progress::of(s, e, s), Progress::InProgress);
+        assert_eq!(Progress::of(s, e, date(2026, 3, 5)), Progress::InProgress);
+        // The last day itself: ended (the tutor may confirm that day).
+        assert_eq!(Progress::of(s, e, e), Progress::Ended);
+        assert_eq!(Progress::Upcoming.label(), "à venir");
     }
 
     #[test]
@@ -507,7 +648,7 @@ mod tests {
             .trim_start_matches('\u{feff}')
             .split_terminator("\r\n")
             .collect();
-        assert_eq!(rows.len(), 5);
+        assert_eq!(rows.len(), 7);
         assert_eq!(rows[0], CSV_HEADER.join(";"));
         assert_eq!(
             rows[1],
@@ -518,13 +659,20 @@ mod tests {
             "{}",
             rows[2]
         );
-        assert!(rows[2].ends_with(";1;15,00;15,00;saisie, non confirmée par le tuteur"));
+        assert!(rows[2].ends_with(";1;15,00;15,00;saisie incomplète (jours non renseignés)"));
         assert!(
             rows[3].ends_with(";;15,00;;présence non saisie"),
             "{}",
             rows[3]
         );
-        assert_eq!(rows[4], "Total;;;;;;;;;4;;60,00;");
+        assert!(
+            rows[4]
+                .ends_with(";02/03/2026;20/03/2026;;15,00;;PFMP en cours (pas encore de montant)"),
+            "{}",
+            rows[4]
+        );
+        assert!(rows[5].ends_with(";2;15,00;30,00;saisie, non confirmée par le tuteur"));
+        assert_eq!(rows[6], "Total;;;;;;;;;6;;90,00;");
         assert_eq!(text.matches('\n').count(), text.matches("\r\n").count());
     }
 

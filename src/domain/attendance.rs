@@ -29,6 +29,12 @@ pub const REASON_MAX_CHARS: usize = 200;
 pub const GRATIFICATION_MAX_CENTS: u64 = 10_000_000;
 /// Largest daily allowance rate accepted, in cents (100 €).
 pub const RATE_MAX_CENTS: u32 = 10_000;
+/// Most hours of presence on a day: 12 h, the longest working day the Code du travail
+/// allows by derogation (L3121-18); minors may work 8 h (L3162-1).
+pub const MAX_DAY_QUARTERS: u8 = 12 * 4;
+/// Most hours of presence on a day with a half-day absence: 6 h, half of
+/// [`MAX_DAY_QUARTERS`].
+pub const MAX_HALF_DAY_QUARTERS: u8 = 6 * 4;
 
 /// What happened on one day of the placement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,6 +45,9 @@ pub enum DayKind {
     HalfDayAbsence,
     /// Absent the whole day.
     DayAbsence,
+    /// Not a day of placement (weekend, public holiday, closed company): said
+    /// explicitly, unlike a day left blank (not filled in yet). Counts for nothing.
+    Off,
 }
 
 impl DayKind {
@@ -48,6 +57,7 @@ impl DayKind {
             DayKind::Present => "present",
             DayKind::HalfDayAbsence => "demi",
             DayKind::DayAbsence => "absent",
+            DayKind::Off => "off",
         }
     }
 
@@ -57,16 +67,18 @@ impl DayKind {
             DayKind::Present => "Présent",
             DayKind::HalfDayAbsence => "Absent une demi-journée",
             DayKind::DayAbsence => "Absent la journée",
+            DayKind::Off => "Pas de PFMP ce jour",
         }
     }
 
-    /// The kind a form value names; `None` for "not a placement day" (empty) or
-    /// anything unknown.
+    /// The kind a form value names; `None` for a day left blank (empty) or anything
+    /// unknown.
     pub fn from_form(value: &str) -> Option<DayKind> {
         [
             DayKind::Present,
             DayKind::HalfDayAbsence,
             DayKind::DayAbsence,
+            DayKind::Off,
         ]
         .into_iter()
         .find(|k| k.form_value() == value)
@@ -74,12 +86,13 @@ impl DayKind {
 
     /// True for the two kinds of absence.
     pub fn is_absence(self) -> bool {
-        self != DayKind::Present
+        matches!(self, DayKind::HalfDayAbsence | DayKind::DayAbsence)
     }
 }
 
-/// One recorded day of a placement. A day of the placement that is not recorded (a
-/// weekend, a public holiday, a day not worked) counts for nothing.
+/// One recorded day of a placement. A day recorded [`DayKind::Off`] counts for nothing;
+/// a past day of the placement not recorded at all is missing (see
+/// [`Attendance::missing_days`]): the tutor cannot confirm until it is filled in.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttendanceDay {
     /// The day.
@@ -109,6 +122,10 @@ pub struct AttendanceConfirmation {
     pub at: Timestamp,
     /// The [`Attendance::revision`] they confirmed.
     pub revision: u32,
+    /// The placement's first day when they confirmed.
+    pub start: Date,
+    /// The placement's last day when they confirmed.
+    pub end: Date,
 }
 
 /// The attendance of one placement, stored under `attendance/<placement>`.
@@ -134,11 +151,24 @@ pub struct Attendance {
 }
 
 impl Attendance {
-    /// The tutor's confirmation if it confirms the current revision.
-    pub fn confirmed(&self) -> Option<&AttendanceConfirmation> {
-        self.confirmation
-            .as_ref()
-            .filter(|c| c.revision == self.revision)
+    /// The tutor's confirmation if it still holds for placement `p`: it confirms the
+    /// current revision, by `p`'s current tutor, for `p`'s current dates (a change of
+    /// dates or of tutor after the confirmation voids it: the totals it vouched for
+    /// are no longer those printed).
+    pub fn confirmed(&self, p: &super::Placement) -> Option<&AttendanceConfirmation> {
+        self.confirmation.as_ref().filter(|c| {
+            c.revision == self.revision
+                && c.tutor == p.tutor
+                && c.start == p.start
+                && c.end == p.end
+        })
+    }
+
+    /// The days of the placement from `start` to `end` up to `today` (included) that
+    /// are not recorded at all: not filled in yet (neither present, absent nor « pas de
+    /// PFMP »).
+    pub fn missing_days(&self, start: Date, end: Date, today: Date) -> Vec<Date> {
+        missing_days(Some(self), start, end, today)
     }
 
     /// Totals of the days between `start` and `end` (both included); recorded days
@@ -187,6 +217,7 @@ impl AttendanceTotals {
                         t.unjustified_half_days += 2;
                     }
                 }
+                DayKind::Off => {}
             }
         }
         t
@@ -337,24 +368,35 @@ pub fn parse_euros(input: &str, max_cents: u64) -> Result<Option<u64>, String> {
     Ok(Some(cents))
 }
 
-/// The days the attendance form offers for a placement from `start` to `end`: Monday
-/// to Friday, plus any other day that is in `extra` (a logbook entry or a recorded
-/// day on a Saturday, say), in date order. At most 400 days (a longer placement is a
-/// typing mistake; the form would be unusable).
-pub fn form_days(start: Date, end: Date, extra: &[Date]) -> Vec<Date> {
+/// The days the attendance form offers for a placement from `start` to `end`: every
+/// day, weekends included (shops and restaurants work on Saturdays), in date order.
+/// At most 400 days (a longer placement is a typing mistake; the form would be
+/// unusable).
+pub fn form_days(start: Date, end: Date) -> Vec<Date> {
     let mut out = Vec::new();
     let mut d = start;
     while d <= end && out.len() < 400 {
-        let weekend = matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday);
-        if !weekend || extra.contains(&d) {
-            out.push(d);
-        }
+        out.push(d);
         match d.tomorrow() {
             Ok(next) => d = next,
             Err(_) => break,
         }
     }
     out
+}
+
+/// True on Saturdays and Sundays.
+pub fn is_weekend(d: Date) -> bool {
+    matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday)
+}
+
+/// The days from `start` to `end` up to `today` that `a` does not record (all of them
+/// when nothing is recorded).
+pub fn missing_days(a: Option<&Attendance>, start: Date, end: Date, today: Date) -> Vec<Date> {
+    form_days(start, end.min(today))
+        .into_iter()
+        .filter(|d| a.is_none_or(|a| !a.days.iter().any(|r| r.date == *d)))
+        .collect()
 }
 
 /// One day of the attendance form as typed (kept as typed to show it again with the
@@ -425,19 +467,16 @@ fn hours_input(h: Hours) -> String {
 
 /// The form for a placement from `start` to `end`: what is recorded when there is an
 /// attendance; otherwise the logbook's days (`logbook`: date and hours written by the
-/// student) proposed as present with their hours (7 h when the entry says 0), and the
-/// other days left empty for the tutor to fill.
+/// student) proposed as present with their hours (7 h when the entry says 0), the
+/// other weekend days proposed as « pas de PFMP », and the other weekdays left blank
+/// for the tutor to fill (blank is not « pas de PFMP »: it is missing).
 pub fn initial_input(
     start: Date,
     end: Date,
     recorded: Option<&Attendance>,
     logbook: &[(Date, Hours)],
 ) -> AttendanceInput {
-    let mut extra: Vec<Date> = logbook.iter().map(|(d, _)| *d).collect();
-    if let Some(a) = recorded {
-        extra.extend(a.days.iter().map(|d| d.date));
-    }
-    let days = form_days(start, end, &extra)
+    let days = form_days(start, end)
         .into_iter()
         .map(|date| match recorded {
             Some(a) => match a.days.iter().find(|d| d.date == date) {
@@ -476,6 +515,11 @@ pub fn initial_input(
                     },
                     None => DayInput {
                         date,
+                        kind: if is_weekend(date) {
+                            DayKind::Off.form_value().into()
+                        } else {
+                            String::new()
+                        },
                         ..DayInput::default()
                     },
                 }
@@ -503,14 +547,7 @@ pub fn read_input(start: Date, end: Date, pairs: &[(String, String)]) -> Attenda
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
-    let extra: Vec<Date> = pairs
-        .iter()
-        .filter_map(|(k, v)| {
-            let date = k.strip_prefix("jour-")?.parse::<Date>().ok()?;
-            (!v.is_empty()).then_some(date)
-        })
-        .collect();
-    let days = form_days(start, end, &extra)
+    let days = form_days(start, end)
         .into_iter()
         .map(|date| DayInput {
             date,
@@ -553,8 +590,9 @@ pub struct CheckedAttendance {
 }
 
 /// Checks the form on `today`: a day after today cannot be recorded (its presence is
-/// not known yet); present days and half-day absences need hours of presence (more
-/// than 0, at most 24 h, by quarter hours); a reason is at most
+/// not known yet, except as « pas de PFMP »); present days need hours of presence
+/// (more than 0, at most [`MAX_DAY_QUARTERS`], by quarter hours), half-day absences
+/// more than 0 and at most [`MAX_HALF_DAY_QUARTERS`]; a reason is at most
 /// [`REASON_MAX_CHARS`] characters; the gratification is an amount in euros.
 ///
 /// # Errors
@@ -575,7 +613,7 @@ pub fn check(input: &AttendanceInput, today: Date) -> Result<CheckedAttendance, 
                 }
             },
         };
-        if d.date > today {
+        if d.date > today && kind != DayKind::Off {
             errors.days.insert(
                 d.date,
                 "Ce jour n'est pas encore passé : la présence se note le jour même ou après."
@@ -584,8 +622,25 @@ pub fn check(input: &AttendanceInput, today: Date) -> Result<CheckedAttendance, 
             continue;
         }
         let presence = match kind {
-            DayKind::DayAbsence => Hours::default(),
+            DayKind::DayAbsence | DayKind::Off => Hours::default(),
             _ => match Hours::parse(&d.hours) {
+                Ok(h) if kind == DayKind::Present && h.quarters() > MAX_DAY_QUARTERS => {
+                    errors.days.insert(
+                        d.date,
+                        "Plus de 12 h de présence dans une journée : vérifiez les heures.".into(),
+                    );
+                    continue;
+                }
+                Ok(h)
+                    if kind == DayKind::HalfDayAbsence && h.quarters() > MAX_HALF_DAY_QUARTERS =>
+                {
+                    errors.days.insert(
+                        d.date,
+                        "Avec une demi-journée d'absence, la présence ne dépasse pas 6 h : vérifiez les heures, ou choisissez « Présent »."
+                            .into(),
+                    );
+                    continue;
+                }
                 Ok(h) if h.quarters() > 0 => h,
                 Ok(_) => {
                     errors.days.insert(
@@ -710,6 +765,8 @@ pub fn in_period(p: &super::Placement, from: Date, to: Date) -> bool {
 pub enum AttendanceState {
     /// Nothing recorded.
     NotRecorded,
+    /// Recorded, but past days are still blank.
+    Incomplete,
     /// Recorded, not confirmed by the tutor (or changed since).
     Recorded,
     /// Confirmed by the tutor.
@@ -717,11 +774,14 @@ pub enum AttendanceState {
 }
 
 impl AttendanceState {
-    /// The state of `a`.
-    pub fn of(a: Option<&Attendance>) -> AttendanceState {
+    /// The state of `a` for placement `p` on `today`.
+    pub fn of(a: Option<&Attendance>, p: &super::Placement, today: Date) -> AttendanceState {
         match a {
             None => AttendanceState::NotRecorded,
-            Some(a) if a.confirmed().is_some() => AttendanceState::Confirmed,
+            Some(a) if a.confirmed(p).is_some() => AttendanceState::Confirmed,
+            Some(a) if !a.missing_days(p.start, p.end, today).is_empty() => {
+                AttendanceState::Incomplete
+            }
             Some(_) => AttendanceState::Recorded,
         }
     }
@@ -730,9 +790,34 @@ impl AttendanceState {
     pub fn label(self) -> &'static str {
         match self {
             AttendanceState::NotRecorded => "présence non saisie",
+            AttendanceState::Incomplete => "saisie incomplète (jours non renseignés)",
             AttendanceState::Recorded => "saisie, non confirmée par le tuteur",
             AttendanceState::Confirmed => "confirmée par le tuteur",
         }
+    }
+}
+
+/// Why the tutor cannot confirm the attendance of `p` on `today`, in French, or
+/// `None` when they can: not before the placement's last day (a certificate states
+/// the whole period), and not while past days are blank.
+pub fn confirmation_refusal(a: &Attendance, p: &super::Placement, today: Date) -> Option<String> {
+    if today < p.end {
+        return Some(format!(
+            "La présence se confirme à la fin de la période, à partir du {} : la durée totale n'est pas encore connue.",
+            text::date_long(p.end)
+        ));
+    }
+    let missing = a.missing_days(p.start, p.end, today);
+    match missing.len() {
+        0 => None,
+        1 => Some(format!(
+            "Un jour n'est pas renseigné ({}) : choisissez présent, absent ou « Pas de PFMP ce jour », enregistrez, puis confirmez.",
+            text::date_long(missing[0])
+        )),
+        n => Some(format!(
+            "{n} jours ne sont pas renseignés (le premier : {}) : choisissez présent, absent ou « Pas de PFMP ce jour », enregistrez, puis confirmez.",
+            text::date_long(missing[0])
+        )),
     }
 }
 
@@ -771,6 +856,20 @@ impl AttendanceCertificate {
         self.attendance
             .as_ref()
             .map(|a| a.totals(self.start, self.end))
+    }
+
+    /// The tutor's confirmation if it still holds for what the certificate prints: the
+    /// same rule as [`Attendance::confirmed`] (the current revision, by the
+    /// certificate's tutor, for its `start` and `end`), the certificate having no
+    /// [`super::Placement`] but these fields.
+    pub fn confirmation(&self) -> Option<&AttendanceConfirmation> {
+        let a = self.attendance.as_ref()?;
+        a.confirmation.as_ref().filter(|c| {
+            c.revision == a.revision
+                && c.tutor == self.tutor.id
+                && c.start == self.start
+                && c.end == self.end
+        })
     }
 }
 
@@ -979,22 +1078,27 @@ mod tests {
     }
 
     #[test]
-    fn the_form_offers_weekdays_and_logged_weekend_days() {
+    fn the_form_offers_every_day_and_proposes_weekends_as_off() {
         // 2026-05-01 is a Friday.
-        let days = form_days(date(2026, 5, 1), date(2026, 5, 11), &[date(2026, 5, 2)]);
+        let days = form_days(date(2026, 5, 1), date(2026, 5, 4));
         assert_eq!(
             days,
             vec![
                 date(2026, 5, 1),
                 date(2026, 5, 2),
+                date(2026, 5, 3),
                 date(2026, 5, 4),
-                date(2026, 5, 5),
-                date(2026, 5, 6),
-                date(2026, 5, 7),
-                date(2026, 5, 8),
-                date(2026, 5, 11),
             ]
         );
+        let input = initial_input(
+            date(2026, 5, 1),
+            date(2026, 5, 4),
+            None,
+            &[(date(2026, 5, 2), Hours::from_quarters(16).unwrap())],
+        );
+        let kinds: Vec<&str> = input.days.iter().map(|d| d.kind.as_str()).collect();
+        // Friday blank (to fill), Saturday from the logbook, Sunday off, Monday blank.
+        assert_eq!(kinds, vec!["", "present", "off", ""]);
     }
 
     #[test]
@@ -1102,7 +1206,7 @@ mod tests {
         .collect();
         let input = read_input(date(2026, 5, 4), date(2026, 5, 10), &pairs);
         // Monday to Friday plus the Saturday sent; 1 June is outside.
-        assert_eq!(input.days.len(), 6);
+        assert_eq!(input.days.len(), 7);
         assert_eq!(input.days[5].date, date(2026, 5, 9));
         assert!(input.days[1].justified);
         assert_eq!(input.revision, 3);
@@ -1110,27 +1214,205 @@ mod tests {
     }
 
     #[test]
-    fn a_confirmation_holds_for_its_revision_only() {
+    fn a_confirmation_holds_for_its_revision_tutor_and_dates_only() {
+        let tutor = TutorId::new();
+        let p = super::super::Placement {
+            id: PlacementId::new(),
+            student: StudentId::new(),
+            company: CompanyId::new(),
+            tutor,
+            referent: TeacherId::new(),
+            start: date(2026, 5, 4),
+            end: date(2026, 5, 5),
+            objectives: vec![],
+        };
+        let day = |d, kind| AttendanceDay {
+            date: d,
+            kind,
+            presence: Hours::from_quarters(if kind == DayKind::Present { 28 } else { 0 }).unwrap(),
+            reason: String::new(),
+            justified: false,
+        };
         let mut a = Attendance {
-            placement: PlacementId::new(),
-            days: vec![],
+            placement: p.id,
+            days: vec![day(date(2026, 5, 4), DayKind::Present)],
             gratification_cents: None,
             revision: 2,
             updated_at: Timestamp::UNIX_EPOCH,
-            updated_by: Subject::Tutor(TutorId::new()),
+            updated_by: Subject::Tutor(tutor),
             confirmation: Some(AttendanceConfirmation {
-                tutor: TutorId::new(),
+                tutor,
                 name: PersonName::new("Jean", "Dupont"),
                 job_title: "Chef d'équipe".into(),
                 at: Timestamp::UNIX_EPOCH,
                 revision: 2,
+                start: p.start,
+                end: p.end,
             }),
         };
-        assert_eq!(AttendanceState::of(Some(&a)), AttendanceState::Confirmed);
+        let today = date(2026, 6, 1);
+        assert_eq!(
+            AttendanceState::of(Some(&a), &p, today),
+            AttendanceState::Confirmed
+        );
+        let mut moved = p.clone();
+        moved.end = date(2026, 5, 4);
+        assert!(a.confirmed(&moved).is_none());
+        let mut other_tutor = p.clone();
+        other_tutor.tutor = TutorId::new();
+        assert!(a.confirmed(&other_tutor).is_none());
         a.revision = 3;
-        assert!(a.confirmed().is_none());
-        assert_eq!(AttendanceState::of(Some(&a)), AttendanceState::Recorded);
-        assert_eq!(AttendanceState::of(None), AttendanceState::NotRecorded);
+        assert!(a.confirmed(&p).is_none());
+        // 5 May is blank: incomplete, and the tutor cannot confirm.
+        assert_eq!(
+            AttendanceState::of(Some(&a), &p, today),
+            AttendanceState::Incomplete
+        );
+        assert_eq!(
+            a.missing_days(p.start, p.end, today),
+            vec![date(2026, 5, 5)]
+        );
+        assert!(
+            confirmation_refusal(&a, &p, today)
+                .unwrap()
+                .contains("mardi 5 mai 2026")
+        );
+        a.days.push(day(date(2026, 5, 5), DayKind::Off));
+        assert_eq!(
+            AttendanceState::of(Some(&a), &p, today),
+            AttendanceState::Recorded
+        );
+        assert_eq!(confirmation_refusal(&a, &p, today), None);
+        // Not before the last day.
+        assert!(
+            confirmation_refusal(&a, &p, date(2026, 5, 4))
+                .unwrap()
+                .contains("fin de la période")
+        );
+        assert_eq!(
+            AttendanceState::of(None, &p, today),
+            AttendanceState::NotRecorded
+        );
+    }
+
+    #[test]
+    fn the_certificate_keeps_a_confirmation_on_the_same_terms_as_the_attendance() {
+        use super::super::{Company, PersonName, School, Student, Tutor};
+        let tutor = Tutor {
+            id: TutorId::new(),
+            company: CompanyId::new(),
+            name: PersonName::new("Jean", "Dupont"),
+            job_title: String::new(),
+            email: None,
+            phone: None,
+        };
+        let p = super::super::Placement {
+            id: PlacementId::new(),
+            student: StudentId::new(),
+            company: tutor.company,
+            tutor: tutor.id,
+            referent: TeacherId::new(),
+            start: date(2026, 5, 4),
+            end: date(2026, 5, 5),
+            objectives: vec![],
+        };
+        let a = Attendance {
+            placement: p.id,
+            days: vec![],
+            gratification_cents: None,
+            revision: 2,
+            updated_at: Timestamp::UNIX_EPOCH,
+            updated_by: Subject::Tutor(tutor.id),
+            confirmation: Some(AttendanceConfirmation {
+                tutor: tutor.id,
+                name: tutor.name.clone(),
+                job_title: String::new(),
+                at: Timestamp::UNIX_EPOCH,
+                revision: 2,
+                start: p.start,
+                end: p.end,
+            }),
+        };
+        let c = AttendanceCertificate {
+            school: School {
+                id: SchoolId::new(),
+                name: "Lycée".into(),
+                uai: String::new(),
+                address: String::new(),
+                city: String::new(),
+            },
+            company: Company {
+                id: tutor.company,
+                name: "Bœuf & Cie".into(),
+                address: String::new(),
+                city: String::new(),
+                siret: None,
+            },
+            student: Student {
+                id: p.student,
+                class: ClassId::new(),
+                name: PersonName::new("Léa", "Martin"),
+                birth_date: None,
+                ine: None,
+                email: None,
+                active: true,
+            },
+            training: String::new(),
+            start: p.start,
+            end: p.end,
+            tutor: tutor.clone(),
+            attendance: Some(a.clone()),
+            made_on: date(2026, 5, 6),
+            confirmed_at: None,
+        };
+        assert!(a.confirmed(&p).is_some());
+        assert_eq!(c.confirmation(), a.confirmed(&p));
+        // Each of the four terms voids it, as for the attendance.
+        let mut moved = c.clone();
+        moved.end = date(2026, 5, 6);
+        assert!(moved.confirmation().is_none());
+        let mut earlier = c.clone();
+        earlier.start = date(2026, 5, 3);
+        assert!(earlier.confirmation().is_none());
+        let mut other = c.clone();
+        other.tutor.id = TutorId::new();
+        assert!(other.confirmation().is_none());
+        let mut changed = c.clone();
+        if let Some(a) = changed.attendance.as_mut() {
+            a.revision = 3;
+        }
+        assert!(changed.confirmation().is_none());
+        let mut none = c;
+        none.attendance = None;
+        assert!(none.confirmation().is_none());
+    }
+
+    #[test]
+    fn hours_must_fit_the_kind_of_day() {
+        let today = date(2026, 5, 30);
+        let one = |kind: &str, hours: &str| AttendanceInput {
+            days: vec![DayInput {
+                date: date(2026, 5, 4),
+                kind: kind.into(),
+                hours: hours.into(),
+                ..Default::default()
+            }],
+            gratification: String::new(),
+            revision: 0,
+        };
+        assert!(check(&one("present", "12"), today).is_ok());
+        assert!(
+            check(&one("present", "12h15"), today).unwrap_err().days[&date(2026, 5, 4)]
+                .contains("12 h")
+        );
+        assert!(check(&one("demi", "6"), today).is_ok());
+        assert!(
+            check(&one("demi", "6h15"), today).unwrap_err().days[&date(2026, 5, 4)].contains("6 h")
+        );
+        // « Pas de PFMP »: no hours, counted for nothing, allowed ahead of time.
+        let off = check(&one("off", "7"), date(2026, 5, 1)).unwrap();
+        assert_eq!(off.days[0].presence.quarters(), 0);
+        assert_eq!(AttendanceTotals::of(&off.days), AttendanceTotals::default());
     }
 
     #[test]

@@ -108,6 +108,16 @@ mod tests {
     }
 
     #[test]
+    fn que_elides_like_de() {
+        assert_eq!(que("Éloïse"), "qu'Éloïse");
+        assert_eq!(que("Anaïs"), "qu'Anaïs");
+        assert_eq!(que("Maël"), "que Maël");
+        assert_eq!(que("Yanis"), "que Yanis");
+        assert_eq!(que("Yves"), "qu'Yves");
+        assert_eq!(que(""), "que ");
+    }
+
+    #[test]
     fn check_counts_characters_not_bytes() {
         let mut e = FieldErrors::default();
         check(&mut e, "t", "ééé", true, 3);
@@ -125,19 +135,33 @@ mod tests {
 /// sound: "de Yanis". (Names starting with "h" keep "de": whether the "h" is mute
 /// cannot be told from spelling.)
 pub fn de(name: &str) -> String {
+    if elides(name) {
+        format!("d'{name}")
+    } else {
+        format!("de {name}")
+    }
+}
+
+/// The French conjunction "que" before a name, elided by the rule of [`de`]: "que
+/// Maël", "qu'Éloïse", "qu'Yves", "que Yanis".
+pub fn que(name: &str) -> String {
+    if elides(name) {
+        format!("qu'{name}")
+    } else {
+        format!("que {name}")
+    }
+}
+
+/// True when "de", "que"… elide before `name` (see [`de`]).
+fn elides(name: &str) -> bool {
     let mut letters = name.chars().flat_map(char::to_lowercase);
     let first = letters.next();
     let second = letters.next();
     let vowel = |c: char| "aeiouyàâäéèêëîïôöùûüÿæœ".contains(c);
-    let elide = match first {
+    match first {
         Some('y' | 'ÿ') => !second.is_some_and(vowel),
         Some(c) => vowel(c),
         None => false,
-    };
-    if elide {
-        format!("d'{name}")
-    } else {
-        format!("de {name}")
     }
 }
 

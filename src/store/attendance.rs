@@ -50,6 +50,9 @@ pub enum ConfirmedAttendance {
     Stale(Attendance),
     /// Nothing is recorded yet.
     NothingRecorded,
+    /// Not yet: the placement has not ended, or past days are blank
+    /// ([`crate::domain::attendance::confirmation_refusal`]'s French reason).
+    Refused(String),
 }
 
 impl Store {
@@ -105,18 +108,21 @@ impl Store {
     }
 
     /// Records `tutor`'s confirmation of revision `revision` of placement `p`'s
-    /// attendance at `now` (the caller checked that `tutor` is the placement's tutor).
+    /// attendance at `now`, `today` being the school's date (the caller checked that
+    /// `tutor` is the placement's tutor). Refused before the last day and while past
+    /// days are blank.
     ///
     /// # Errors
     /// sled failure or unreadable record.
     pub async fn confirm_attendance(
         &self,
-        p: PlacementId,
+        p: &crate::domain::Placement,
         tutor: &Tutor,
         revision: u32,
         now: Timestamp,
+        today: jiff::civil::Date,
     ) -> Result<ConfirmedAttendance> {
-        let key = attendance_key(p);
+        let key = attendance_key(p.id);
         self.write(|tx| {
             let Some(mut a) = tx.get::<Attendance>(&key)? else {
                 return Ok(ConfirmedAttendance::NothingRecorded);
@@ -124,8 +130,11 @@ impl Store {
             if a.revision != revision {
                 return Ok(ConfirmedAttendance::Stale(a));
             }
-            if a.confirmed().is_some_and(|c| c.tutor == tutor.id) {
+            if a.confirmed(p).is_some_and(|c| c.tutor == tutor.id) {
                 return Ok(ConfirmedAttendance::AlreadyConfirmed(a));
+            }
+            if let Some(why) = crate::domain::attendance::confirmation_refusal(&a, p, today) {
+                return Ok(ConfirmedAttendance::Refused(why));
             }
             a.confirmation = Some(AttendanceConfirmation {
                 tutor: tutor.id,
@@ -133,6 +142,8 @@ impl Store {
                 job_title: tutor.job_title.clone(),
                 at: now,
                 revision,
+                start: p.start,
+                end: p.end,
             });
             tx.put(&key, &a)?;
             Ok(ConfirmedAttendance::Confirmed(a))
@@ -232,7 +243,6 @@ mod tests {
     #[tokio::test]
     async fn revisions_refuse_stale_saves_and_void_confirmations() {
         let (_d, s) = store();
-        let p = PlacementId::new();
         let tutor = Tutor {
             id: TutorId::new(),
             company: CompanyId::new(),
@@ -241,10 +251,25 @@ mod tests {
             email: None,
             phone: None,
         };
+        // A one-day placement, 4 May 2026.
+        let placement = crate::domain::Placement {
+            id: PlacementId::new(),
+            student: crate::domain::StudentId::new(),
+            company: tutor.company,
+            tutor: tutor.id,
+            referent: crate::domain::TeacherId::new(),
+            start: date(2026, 5, 4),
+            end: date(2026, 5, 4),
+            objectives: vec![],
+        };
+        let p = placement.id;
         let by = Subject::Tutor(tutor.id);
         let now = Timestamp::UNIX_EPOCH;
+        let last_day = date(2026, 5, 4);
         assert_eq!(
-            s.confirm_attendance(p, &tutor, 0, now).await.unwrap(),
+            s.confirm_attendance(&placement, &tutor, 0, now, last_day)
+                .await
+                .unwrap(),
             ConfirmedAttendance::NothingRecorded
         );
         let SavedAttendance::Saved(a) = s
@@ -269,14 +294,29 @@ mod tests {
                 .unwrap(),
             SavedAttendance::Stale(_)
         ));
-        let ConfirmedAttendance::Confirmed(c) =
-            s.confirm_attendance(p, &tutor, 1, now).await.unwrap()
+        // Not before the last day.
+        assert!(matches!(
+            s.confirm_attendance(&placement, &tutor, 1, now, date(2026, 5, 3))
+                .await
+                .unwrap(),
+            ConfirmedAttendance::Refused(_)
+        ));
+        let ConfirmedAttendance::Confirmed(c) = s
+            .confirm_attendance(&placement, &tutor, 1, now, last_day)
+            .await
+            .unwrap()
         else {
             panic!("confirm")
         };
-        assert!(c.confirmed().is_some());
+        assert!(c.confirmed(&placement).is_some());
+        // New dates void it.
+        let mut moved = placement.clone();
+        moved.end = date(2026, 5, 5);
+        assert!(c.confirmed(&moved).is_none());
         assert!(matches!(
-            s.confirm_attendance(p, &tutor, 1, now).await.unwrap(),
+            s.confirm_attendance(&placement, &tutor, 1, now, last_day)
+                .await
+                .unwrap(),
             ConfirmedAttendance::AlreadyConfirmed(_)
         ));
         let SavedAttendance::Saved(b) = s
@@ -287,10 +327,12 @@ mod tests {
             panic!("second save")
         };
         assert_eq!(b.revision, 2);
-        assert!(b.confirmed().is_none());
+        assert!(b.confirmed(&placement).is_none());
         assert!(b.confirmation.is_some());
         assert!(matches!(
-            s.confirm_attendance(p, &tutor, 1, now).await.unwrap(),
+            s.confirm_attendance(&placement, &tutor, 1, now, last_day)
+                .await
+                .unwrap(),
             ConfirmedAttendance::Stale(_)
         ));
         assert_eq!(s.attendance(p).unwrap(), Some(b));

@@ -245,7 +245,7 @@ impl Store {
         std::fs::create_dir_all(&auto).map_err(failed)?;
         let path = auto.join(format!(
             "avant-migration-schema-{found}-{}.sauvegarde",
-            now.as_second()
+            now.strftime("%Y-%m-%d-%H%M%S")
         ));
         let guard = self
             .gate
@@ -399,6 +399,17 @@ impl Backup {
             let value = item()?;
             entries.push((tag[0], key, value));
         }
+        // The schema the data itself records must be the header's (a file put
+        // together by hand would restore data the service then refuses).
+        let stored = entries
+            .iter()
+            .find(|(tree, key, _)| *tree == TREE_META && key.as_slice() == b"schema_version")
+            .map(|(_, _, v)| v.as_slice().try_into().map(u32::from_be_bytes));
+        match stored {
+            Some(Ok(v)) if v == schema => {}
+            None if schema == 0 => {}
+            _ => return Err(corrupt("version du schéma incohérente")),
+        }
         Ok(Backup {
             schema,
             taken_at,
@@ -434,11 +445,15 @@ impl Backup {
         now: Timestamp,
     ) -> std::result::Result<Option<std::path::PathBuf>, BackupError> {
         std::fs::create_dir_all(dir)?;
-        let stamp = now.as_second();
+        let stamp = now
+            .strftime("%Y-%m-%d-%H%M%S-%f")
+            .to_string()
+            .replace('.', "");
         let staging_name = format!(".restauration-{stamp}");
         let kept = |name: &str| {
             name == "sauvegardes"
                 || name == "lost+found"
+                || name == "acme"
                 || name.starts_with("avant-restauration-")
                 || name.starts_with(".restauration-")
         };
@@ -487,11 +502,44 @@ impl Backup {
             }
             Some(aside)
         };
-        for entry in std::fs::read_dir(&staging)? {
-            let entry = entry?;
-            std::fs::rename(entry.path(), dir.join(entry.file_name()))?;
+        let moved = (|| -> std::io::Result<()> {
+            for entry in std::fs::read_dir(&staging)? {
+                let entry = entry?;
+                std::fs::rename(entry.path(), dir.join(entry.file_name()))?;
+            }
+            std::fs::remove_dir(&staging)
+        })();
+        if let Err(e) = moved {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(e.into());
         }
-        std::fs::remove_dir(&staging)?;
         Ok(aside)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_header_schema_that_is_not_the_datas_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), 1 << 20).unwrap();
+        let paused = store.pause_writes().await;
+        let mut bytes = Vec::new();
+        store
+            .write_backup(&paused, &mut bytes, Timestamp::UNIX_EPOCH)
+            .unwrap();
+        drop(paused);
+        assert!(Backup::read(&bytes).is_ok());
+        // Header says schema 1, the data says the current one; checksum made to match.
+        let mut forged = bytes[..bytes.len() - 32].to_vec();
+        forged[MAGIC.len() + 1..MAGIC.len() + 5].copy_from_slice(&1u32.to_be_bytes());
+        let digest = Sha256::digest(&forged);
+        forged.extend_from_slice(&digest);
+        match Backup::read(&forged) {
+            Err(BackupError::Corrupt(why)) => assert!(why.contains("schéma"), "{why}"),
+            other => panic!("{:?}", other.map(|b| b.schema)),
+        }
     }
 }

@@ -15,15 +15,20 @@ const RATE: &str = "/coordination/allocations/taux";
 struct Fixture {
     class: Class,
     /// Léa Martin: 5–30 January 2026, three days present, one with a half-day
-    /// absence, one absent (recorded, not confirmed).
+    /// absence, one absent, the rest left blank (« saisie incomplète »).
     lea: PlacementId,
     /// A student named like a spreadsheet formula: 2–13 February 2026, nothing
     /// recorded.
     formula: PlacementId,
     /// Zoé Petit: 1 June 2025 (last school year: outside the default period), and 2–6
-    /// March 2026 confirmed by the tutor (four days present).
+    /// March 2026 confirmed by the tutor (four days present, one absent).
     zoe_old: PlacementId,
     zoe: PlacementId,
+    /// Yanis Sall: 16–20 February 2026, five days present, not confirmed.
+    yanis: PlacementId,
+    /// Inès Roux: 9–20 March 2026, not ended on the test clock's 11 March (three days
+    /// present so far).
+    ines: PlacementId,
 }
 
 fn student(class: ClassId, first: &str, last: &str) -> Student {
@@ -42,7 +47,7 @@ fn day(d: Date, kind: DayKind) -> AttendanceDay {
     let quarters = match kind {
         DayKind::Present => 28,
         DayKind::HalfDayAbsence => 14,
-        DayKind::DayAbsence => 0,
+        DayKind::DayAbsence | DayKind::Off => 0,
     };
     AttendanceDay {
         date: d,
@@ -70,6 +75,8 @@ async fn seed(app: &App, name: &str, year: CycleYear) -> Fixture {
     let lea = student(class.id, "Léa", "Martin");
     let formula = student(class.id, "Hugo", "=HYPERLINK(\"http://evil.example\")");
     let zoe = student(class.id, "Zoé", "Petit");
+    let yanis = student(class.id, "Yanis", "Sall");
+    let ines = student(class.id, "Inès", "Roux");
     let placement = |s: &Student, start: Date, end: Date| Placement {
         id: PlacementId::new(),
         student: s.id,
@@ -84,20 +91,25 @@ async fn seed(app: &App, name: &str, year: CycleYear) -> Fixture {
     let p_formula = placement(&formula, date(2026, 2, 2), date(2026, 2, 13));
     let p_zoe_old = placement(&zoe, date(2025, 5, 19), date(2025, 6, 1));
     let p_zoe = placement(&zoe, date(2026, 3, 2), date(2026, 3, 6));
+    let p_yanis = placement(&yanis, date(2026, 2, 16), date(2026, 2, 20));
+    let p_ines = placement(&ines, date(2026, 3, 9), date(2026, 3, 20));
     let fixture = Fixture {
         class: class.clone(),
         lea: p_lea.id,
         formula: p_formula.id,
         zoe_old: p_zoe_old.id,
         zoe: p_zoe.id,
+        yanis: p_yanis.id,
+        ines: p_ines.id,
     };
+    let zoe_placement = p_zoe.clone();
     let store = &app.state.store;
     store
         .seed(&SchoolSeed {
             classes: vec![class],
-            students: vec![lea, formula, zoe],
+            students: vec![lea, formula, zoe, yanis, ines],
             companies: vec![company],
-            placements: vec![p_lea, p_formula, p_zoe_old, p_zoe],
+            placements: vec![p_lea, p_formula, p_zoe_old, p_zoe, p_yanis, p_ines],
             ..Default::default()
         })
         .await
@@ -137,16 +149,41 @@ async fn seed(app: &App, name: &str, year: CycleYear) -> Fixture {
     .await;
     record(
         fixture.zoe,
-        (2..=5)
+        (2..=6)
+            .map(|d| {
+                let kind = if d == 6 {
+                    DayKind::DayAbsence
+                } else {
+                    DayKind::Present
+                };
+                day(date(2026, 3, d), kind)
+            })
+            .collect(),
+    )
+    .await;
+    record(
+        fixture.yanis,
+        (16..=20)
+            .map(|d| day(date(2026, 2, d), DayKind::Present))
+            .collect(),
+    )
+    .await;
+    record(
+        fixture.ines,
+        (9..=11)
             .map(|d| day(date(2026, 3, d), DayKind::Present))
             .collect(),
     )
     .await;
     let tutor = store.tutor(app.w.helene).unwrap().unwrap();
-    store
-        .confirm_attendance(fixture.zoe, &tutor, 1, now)
+    let confirmed = store
+        .confirm_attendance(&zoe_placement, &tutor, 1, now, today())
         .await
         .unwrap();
+    assert!(
+        matches!(confirmed, livret::store::ConfirmedAttendance::Confirmed(_)),
+        "{confirmed:?}"
+    );
     fixture
 }
 
@@ -188,21 +225,42 @@ async fn the_page_lists_the_amounts_of_a_class_for_the_school_year() {
         "45,00 €",
         // Zoé: 4 days confirmed.
         "60,00 €",
+        // Yanis: 5 days, not confirmed.
+        "75,00 €",
         "confirmée par le tuteur",
         "saisie, non confirmée par le tuteur",
+        "saisie incomplète (jours non renseignés)",
         "présence non saisie",
-        // Totals: 3 placements, 7 days, 105 €; the missing attendance set apart.
-        "<strong>105,00 €</strong> pour 3 périodes · 7 jours effectués",
+        // Inès's placement has not ended: listed, no amount, not in the totals.
+        "ROUX Inès",
+        "PFMP en cours",
+        "pas de montant avant la fin de la période",
+        // Totals: 4 ended placements, 12 days, 180 €; what is missing set apart.
+        "<strong>180,00 €</strong> pour 4 périodes terminées · 12 jours effectués",
+        "Et 1 période en cours ou à venir, sans montant avant sa fin.",
         "Avant de payer",
         "1 période n'a pas de présence saisie",
+        "1 période a des jours non renseignés : le montant ne compte que les jours saisis.",
         "1 période a une présence saisie mais non confirmée par le tuteur",
         "Télécharger le CSV",
         "Télécharger les attestations (ZIP)",
         "Montants par défaut : arrêté du 11 août 2023 (CAP 1re année 10 €, 2e année 15 € ; Seconde 10 €, Première 15 €, Terminale 20 €). Les jours ayant donné lieu à une absence ne sont pas comptés.",
         "BTS : 0 € par défaut",
     ]);
-    // Zoé's placement of last school year ends outside the period.
-    page.hides(&["01/06/2025"]);
+    // Zoé's placement of last school year ends outside the period; Inès's three days
+    // (3 × 15 €) are not counted.
+    page.hides(&["01/06/2025", "45,00 €</strong> pour", "195,00 €"]);
+    let ines = page
+        .body
+        .split("<tr>")
+        .find(|r| r.contains("ROUX Inès"))
+        .unwrap();
+    assert!(
+        ines.contains("PFMP en cours") && !ines.contains("45,00"),
+        "{ines}"
+    );
+    assert!(page.body.contains(&stage(f.ines)));
+    assert!(page.body.contains(&stage(f.yanis)));
     let q = format!("classe={}&amp;du=2025-09-01&amp;au=2026-08-31", f.class.id);
     assert!(page.body.contains(&format!("href=\"{PAGE}.csv?{q}\"")));
     assert!(
@@ -222,9 +280,35 @@ async fn the_page_lists_the_amounts_of_a_class_for_the_school_year() {
     feb.expect(200)
         .shows(&[
             "du 01/02/2026 au 28/02/2026",
-            "<strong>0,00 €</strong> pour 1 période",
+            "<strong>75,00 €</strong> pour 2 périodes terminées",
         ])
-        .hides(&["MARTIN Léa", "PETIT Zoé"]);
+        .hides(&[
+            "MARTIN Léa",
+            "PETIT Zoé",
+            "ROUX Inès",
+            "en cours ou à venir",
+        ]);
+    // Nothing ended in the period: no amount, not « 0,00 € ».
+    coordinator
+        .get(&format!("{}&du=2026-03-12&au=2026-03-31", page_of(&f)))
+        .await
+        .expect(200)
+        .shows(&[
+            "<strong>Aucune période terminée</strong> : pas encore de montant.",
+            "Et 1 période en cours ou à venir, sans montant avant sa fin.",
+            "PFMP en cours",
+        ])
+        .hides(&["0,00 €</strong>", "Avant de payer"]);
+    // March: Zoé's ended placement and Inès's ongoing one.
+    coordinator
+        .get(&format!("{}&du=2026-03-01&au=2026-03-31", page_of(&f)))
+        .await
+        .expect(200)
+        .shows(&[
+            "<strong>60,00 €</strong> pour 1 période terminée · 4 jours effectués",
+            "Et 1 période en cours ou à venir",
+        ])
+        .hides(&["Avant de payer"]);
 
     // Dates that cannot be read: a French message, and the school year.
     let bad = coordinator
@@ -242,6 +326,16 @@ async fn the_page_lists_the_amounts_of_a_class_for_the_school_year() {
     reversed
         .expect(200)
         .shows(&["est après la date de fin", "du 01/09/2025 au 31/08/2026"]);
+    // Years no period names: refused, not printed as `01/01/999`.
+    coordinator
+        .get(&format!("{}&du=0999-01-01", page_of(&f)))
+        .await
+        .expect(200)
+        .shows(&[
+            "La date de début « 0999-01-01 » est hors des années 1900 à 2199",
+            "du 01/09/2025 au 31/08/2026",
+        ])
+        .hides(&["01/01/999"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -271,21 +365,29 @@ async fn the_csv_is_ready_for_payment() {
         "Classe;Nom;Prénom;Date de naissance;INE;Organisme d'accueil;SIRET;Début;Fin;Jours effectués;Forfait journalier (€);Montant (€);Présence"
     );
     // One line per placement ending in the period (Zoé's June 2025 one is left out),
-    // students in name order, then the total.
-    assert_eq!(rows.len(), 5, "{rows:#?}");
+    // students in name order, then the total of the ended ones.
+    assert_eq!(rows.len(), 7, "{rows:#?}");
     assert_eq!(
         rows[1],
         "1ALLOC;\"'=HYPERLINK(\"\"http://evil.example\"\")\";Hugo;02/04/2009;070123456AB;Bœuf & Cie;12345678900011;02/02/2026;13/02/2026;;15,00;;présence non saisie"
     );
     assert_eq!(
         rows[2],
-        "1ALLOC;Martin;Léa;02/04/2009;070123456AB;Bœuf & Cie;12345678900011;05/01/2026;30/01/2026;3;15,00;45,00;saisie, non confirmée par le tuteur"
+        "1ALLOC;Martin;Léa;02/04/2009;070123456AB;Bœuf & Cie;12345678900011;05/01/2026;30/01/2026;3;15,00;45,00;saisie incomplète (jours non renseignés)"
     );
     assert_eq!(
         rows[3],
         "1ALLOC;Petit;Zoé;02/04/2009;070123456AB;Bœuf & Cie;12345678900011;02/03/2026;06/03/2026;4;15,00;60,00;confirmée par le tuteur"
     );
-    assert_eq!(rows[4], "Total;;;;;;;;;7;;105,00;");
+    assert_eq!(
+        rows[4],
+        "1ALLOC;Roux;Inès;02/04/2009;070123456AB;Bœuf & Cie;12345678900011;09/03/2026;20/03/2026;;15,00;;PFMP en cours (pas encore de montant)"
+    );
+    assert_eq!(
+        rows[5],
+        "1ALLOC;Sall;Yanis;02/04/2009;070123456AB;Bœuf & Cie;12345678900011;16/02/2026;20/02/2026;5;15,00;75,00;saisie, non confirmée par le tuteur"
+    );
+    assert_eq!(rows[6], "Total;;;;;;;;;12;;180,00;");
     // No cell of the file starts a formula.
     for row in &rows {
         for cell in row.split(';') {
@@ -303,7 +405,7 @@ async fn the_csv_is_ready_for_payment() {
         .await;
     let rows = csv_rows(&last_year.expect(200).body);
     assert_eq!(rows.len(), 3, "{rows:#?}");
-    assert!(rows[1].contains(";19/05/2025;01/06/2025;1;15,00;15,00;"));
+    assert!(rows[1].contains(";19/05/2025;01/06/2025;1;15,00;15,00;saisie incomplète"));
     assert_eq!(rows[2], "Total;;;;;;;;;1;;15,00;");
 
     // Empty dates take the school year; unreadable ones are refused; an unknown class
@@ -317,10 +419,13 @@ async fn the_csv_is_ready_for_payment() {
             .unwrap()
             .contains("2025-09-01-2026-08-31")
     );
-    coordinator
-        .get(&csv_of(&f, "2026-02-30", "2026-08-31"))
-        .await
-        .expect(400);
+    for (from, to) in [("2026-02-30", "2026-08-31"), ("0999-01-01", "2026-08-31")] {
+        coordinator
+            .get(&csv_of(&f, from, to))
+            .await
+            .expect(400)
+            .shows(&["La date de début"]);
+    }
     coordinator
         .get(&format!("{PAGE}.csv?classe={}", ClassId::new()))
         .await
@@ -354,6 +459,7 @@ async fn rates_default_by_year_and_the_coordinator_changes_them() {
             "Forfait journalier : 20,00 € (Terminale)",
             "60,00 €",
             "80,00 €",
+            "100,00 €",
         ]);
     assert!(!page.has("Revenir au montant du décret"));
     let csrf = page.csrf();
@@ -389,9 +495,10 @@ async fn rates_default_by_year_and_the_coordinator_changes_them() {
         "Forfait journalier enregistré",
         "Actuellement : <strong>16,50 €</strong> par jour, fixé par l'établissement (décret : 15,00 €)",
         "Forfait journalier : 16,50 € (Première)",
-        // Léa: 3 × 16,50; Zoé: 4 × 16,50.
+        // Léa: 3 × 16,50; Zoé: 4 × 16,50; Yanis: 5 × 16,50.
         "49,50 €",
         "66,00 €",
+        "82,50 €",
         "Revenir au montant du décret",
         // The Terminale rate did not move.
         "Actuellement : <strong>20,00 €</strong> par jour, montant du décret",
@@ -400,8 +507,8 @@ async fn rates_default_by_year_and_the_coordinator_changes_them() {
         .get_verbatim(&csv_of(&f, "2025-09-01", "2026-08-31"))
         .await;
     let rows = csv_rows(&csv.expect(200).body);
-    assert!(rows[2].ends_with(";3;16,50;49,50;saisie, non confirmée par le tuteur"));
-    assert_eq!(rows[4], "Total;;;;;;;;;7;;115,50;");
+    assert!(rows[2].ends_with(";3;16,50;49,50;saisie incomplète (jours non renseignés)"));
+    assert_eq!(rows[6], "Total;;;;;;;;;12;;198,00;");
 
     // Back to the decree with the button.
     post("16,50", "decret").await.expect_redirect(&back);

@@ -395,29 +395,28 @@ async fn data_of_the_previous_schema_is_backed_up_then_migrated() {
     assert!(!fresh.path().join("sauvegardes").exists());
 }
 
-#[tokio::test]
-async fn the_backup_command_asks_the_running_service_and_restore_reports_counts() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
+/// `livret serve` on `data` (with the demo school when `demo`), once its control
+/// socket answers.
+fn start_service(data: &std::path::Path, demo: bool) -> std::process::Child {
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let mut service = std::process::Command::new(env!("CARGO_BIN_EXE_livret"))
-        .args([
-            "serve",
-            "--demo",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--data",
-        ])
-        .arg(&data)
+    let listen = format!("127.0.0.1:{port}");
+    let mut args = vec!["serve", "--listen", &listen];
+    if demo {
+        args.push("--demo");
+    }
+    let service = std::process::Command::new(env!("CARGO_BIN_EXE_livret"))
+        .args(&args)
+        .arg("--data")
+        .arg(data)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while !data.join(livret::backup::SOCKET_NAME).exists() {
+    while std::os::unix::net::UnixStream::connect(data.join(livret::backup::SOCKET_NAME)).is_err() {
         assert!(
             std::time::Instant::now() < deadline,
             "the service did not start"
@@ -426,22 +425,51 @@ async fn the_backup_command_asks_the_running_service_and_restore_reports_counts(
     }
     // Let the demo school be written (it comes after the socket).
     std::thread::sleep(std::time::Duration::from_millis(500));
-    let file = dir.path().join("nuit.sauvegarde");
+    service
+}
+
+fn stop(mut service: std::process::Child) {
+    let _ = service.kill();
+    let _ = service.wait();
+}
+
+#[tokio::test]
+async fn the_backup_command_asks_the_running_service_and_restore_reports_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
     let run = |args: &[&std::ffi::OsStr]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_livret"))
             .args(args)
             .output()
             .unwrap()
     };
-    let out = run(&[
-        "backup".as_ref(),
-        "--data".as_ref(),
-        data.as_os_str(),
-        "--to".as_ref(),
-        file.as_os_str(),
-    ]);
-    let _ = service.kill();
-    let _ = service.wait();
+    let backup = |to: &std::path::Path| {
+        run(&[
+            "backup".as_ref(),
+            "--data".as_ref(),
+            data.as_os_str(),
+            "--to".as_ref(),
+            to.as_os_str(),
+        ])
+    };
+
+    // A backup the command could not write is not recorded as the last good one.
+    let service = start_service(&data, true);
+    let nowhere = dir.path().join("absent").join("x.sauvegarde");
+    let out = backup(&nowhere);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("impossible de créer"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stop(service);
+    assert_eq!(open_retrying(&data).last_backup().unwrap(), None);
+
+    // A written one is, with its path.
+    let service = start_service(&data, false);
+    let file = dir.path().join("nuit.sauvegarde");
+    let out = backup(&file);
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
@@ -449,6 +477,54 @@ async fn the_backup_command_asks_the_running_service_and_restore_reports_counts(
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains("élèves : 4"), "{stdout}");
+    // The service records it once the command says it wrote the file.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    stop(service);
+    let recorded = open_retrying(&data).last_backup().unwrap().unwrap();
+    assert_eq!(recorded.file, file.display().to_string());
+    assert!(!dir.path().join("nuit.sauvegarde.partiel").exists());
+
+    // Not as another user than the data's owner (files it made would lock the
+    // service out), and not on a directory without a Livret store.
+    {
+        use std::os::unix::fs::MetadataExt;
+        let owner = std::fs::metadata(&data).unwrap().uid();
+        // Giving the directory away needs root: CI runs the tests as root; a
+        // developer's own account checks the rest.
+        match std::os::unix::fs::chown(&data, Some(owner + 4242), None) {
+            Ok(()) => {
+                let out = backup(&dir.path().join("autre.sauvegarde"));
+                std::os::unix::fs::chown(&data, Some(owner), None).unwrap();
+                assert!(!out.status.success());
+                assert!(
+                    String::from_utf8_lossy(&out.stderr)
+                        .contains("appartient à un autre utilisateur"),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            Err(e) => {
+                assert_eq!(e.kind(), std::io::ErrorKind::PermissionDenied, "{e}");
+                assert!(std::env::var("CI").is_err(), "CI runs the tests as root");
+            }
+        }
+        let empty = dir.path().join("vide");
+        std::fs::create_dir(&empty).unwrap();
+        let out = run(&[
+            "backup".as_ref(),
+            "--data".as_ref(),
+            empty.as_os_str(),
+            "--to".as_ref(),
+            dir.path().join("vide.sauvegarde").as_os_str(),
+        ]);
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("aucune base Livret"));
+        assert_eq!(
+            std::fs::read_dir(&empty).unwrap().count(),
+            0,
+            "nothing created"
+        );
+    }
 
     // Onto the (now stopped) service's data: refused without --force.
     let out = run(&[

@@ -15,6 +15,8 @@ use std::process::{Command, Stdio};
 /// Marchetti's (no attendance recorded), both in class TMELEC.
 struct Seeded {
     class: ClassId,
+    company: CompanyId,
+    francoise_tutor: Tutor,
     lukasz: StudentId,
     zoe: StudentId,
     francoise: TutorId,
@@ -69,8 +71,11 @@ async fn seed(app: &App) -> Seeded {
     };
     let p_lukasz = placement(&lukasz, date(2026, 2, 2), date(2026, 2, 27));
     let p_zoe = placement(&zoe, date(2026, 1, 5), date(2026, 1, 30));
+    let lukasz_placement = p_lukasz.clone();
     let seeded = Seeded {
         class: class.id,
+        company: company.id,
+        francoise_tutor: francoise.clone(),
         lukasz: lukasz.id,
         zoe: zoe.id,
         francoise: francoise.id,
@@ -91,11 +96,20 @@ async fn seed(app: &App) -> Seeded {
         .unwrap();
 
     // Four weeks, Monday to Friday: 7 h a day, but a half-day absence (unjustified) on
-    // Tuesday 10 February and a day's absence (justified) on Thursday 12 February.
+    // Tuesday 10 February and a day's absence (justified) on Thursday 12 February;
+    // weekends « pas de PFMP ».
     let mut days = Vec::new();
     let mut d = date(2026, 2, 2);
     while d <= date(2026, 2, 27) {
-        if d.weekday().to_monday_one_offset() <= 5 {
+        if d.weekday().to_monday_one_offset() > 5 {
+            days.push(AttendanceDay {
+                date: d,
+                kind: DayKind::Off,
+                presence: Hours::default(),
+                reason: String::new(),
+                justified: false,
+            });
+        } else {
             let (kind, quarters, justified) = if d == date(2026, 2, 10) {
                 (DayKind::HalfDayAbsence, 14, false)
             } else if d == date(2026, 2, 12) {
@@ -139,7 +153,13 @@ async fn seed(app: &App) -> Seeded {
     let confirmed = app
         .state
         .store
-        .confirm_attendance(seeded.p_lukasz, &francoise, a.revision, app.clock.now())
+        .confirm_attendance(
+            &lukasz_placement,
+            &francoise,
+            a.revision,
+            app.clock.now(),
+            today(),
+        )
         .await
         .unwrap();
     assert!(
@@ -563,12 +583,18 @@ async fn the_coordinator_downloads_a_class_certificates_as_one_zip() {
         .await;
     d.page.expect(200);
     assert_eq!(unzip(&d.bytes).len(), 2);
-    // Unreadable dates count as missing.
-    let d = coordinator
-        .download(&format!("{base}?classe={}&du=hier&au=31/08/2026", s.class))
-        .await;
-    d.page.expect(200);
-    assert_eq!(unzip(&d.bytes).len(), 2);
+    // Unreadable dates are refused, as by the CSV.
+    for bad in [
+        "du=hier&au=2026-08-31",
+        "du=2025-09-01&au=31/08/2026",
+        "du=0999-01-01",
+    ] {
+        let d = coordinator
+            .download(&format!("{base}?classe={}&{bad}", s.class))
+            .await;
+        d.page.expect(400).shows(&["La date de"]);
+        assert_ne!(d.page.header("content-type"), Some("application/zip"));
+    }
     // A period holding only Łukasz's last day.
     let d = coordinator
         .download(&format!(
@@ -615,4 +641,417 @@ async fn the_coordinator_downloads_a_class_certificates_as_one_zip() {
     ] {
         who.download(&url).await.page.expect(404);
     }
+}
+
+/// `words` repeated and cut to exactly `n` characters (no space at the end).
+fn exactly(words: &str, n: usize) -> String {
+    let s: String = words.chars().cycle().take(n).collect();
+    let s = s.trim_end().to_string();
+    let pad = n - s.chars().count();
+    s + &"x".repeat(pad)
+}
+
+/// One more student of `s`'s class with a placement at `s`'s company from `start` to
+/// `end`, `days` recorded (Monday to Friday present, weekends « pas de PFMP »), if any.
+async fn another(
+    app: &App,
+    s: &Seeded,
+    (first, last): (&str, &str),
+    (start, end): (Date, Date),
+    days: &[Date],
+) -> Placement {
+    let student = Student {
+        id: StudentId::new(),
+        class: s.class,
+        name: PersonName::new(first, last),
+        birth_date: None,
+        ine: None,
+        email: None,
+        active: true,
+    };
+    let p = Placement {
+        id: PlacementId::new(),
+        student: student.id,
+        company: s.company,
+        tutor: s.francoise,
+        referent: app.w.referent,
+        start,
+        end,
+        objectives: Vec::new(),
+    };
+    app.state
+        .store
+        .seed(&SchoolSeed {
+            students: vec![student],
+            placements: vec![p.clone()],
+            ..SchoolSeed::default()
+        })
+        .await
+        .unwrap();
+    if !days.is_empty() {
+        let days = days
+            .iter()
+            .map(|d| {
+                let off = d.weekday().to_monday_one_offset() > 5;
+                AttendanceDay {
+                    date: *d,
+                    kind: if off { DayKind::Off } else { DayKind::Present },
+                    presence: Hours::from_quarters(if off { 0 } else { 28 }).unwrap(),
+                    reason: String::new(),
+                    justified: false,
+                }
+            })
+            .collect();
+        let saved = app
+            .state
+            .store
+            .save_attendance(
+                p.id,
+                0,
+                &CheckedAttendance {
+                    days,
+                    gratification_cents: None,
+                },
+                Subject::Tutor(s.francoise),
+                app.clock.now(),
+            )
+            .await
+            .unwrap();
+        assert!(matches!(saved, SavedAttendance::Saved(_)), "{saved:?}");
+    }
+    p
+}
+
+fn days_from(start: Date, end: Date) -> Vec<Date> {
+    let mut out = Vec::new();
+    let mut d = start;
+    while d <= end {
+        out.push(d);
+        d = d.tomorrow().unwrap();
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_certificate_made_before_the_end_is_provisional_and_confirms_nothing() {
+    let app = App::start().await;
+    let s = seed(&app).await;
+    // 2 to 20 March; recorded up to today (11 March): 8 weekdays present.
+    let p = another(
+        &app,
+        &s,
+        ("Inès", "Roux"),
+        (date(2026, 3, 2), date(2026, 3, 20)),
+        &days_from(date(2026, 3, 2), today()),
+    )
+    .await;
+    // A confirmation recorded before the end (older data, or a clock set wrong): the
+    // days to come said « pas de PFMP » (allowed ahead), the store told it is the
+    // last day.
+    let mut a = app.state.store.attendance(p.id).unwrap().unwrap();
+    for d in days_from(date(2026, 3, 12), p.end) {
+        a.days.push(AttendanceDay {
+            date: d,
+            kind: DayKind::Off,
+            presence: Hours::default(),
+            reason: String::new(),
+            justified: false,
+        });
+    }
+    let saved = app
+        .state
+        .store
+        .save_attendance(
+            p.id,
+            a.revision,
+            &CheckedAttendance {
+                days: a.days,
+                gratification_cents: None,
+            },
+            Subject::Tutor(s.francoise),
+            app.clock.now(),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(saved, SavedAttendance::Saved(_)), "{saved:?}");
+    let revision = app.state.store.attendance(p.id).unwrap().unwrap().revision;
+    let confirmed = app
+        .state
+        .store
+        .confirm_attendance(&p, &s.francoise_tutor, revision, app.clock.now(), p.end)
+        .await
+        .unwrap();
+    assert!(
+        matches!(confirmed, ConfirmedAttendance::Confirmed(_)),
+        "{confirmed:?}"
+    );
+    let d = app
+        .tutor(s.francoise)
+        .await
+        .download(&format!("/stages/{}/attestation.pdf", p.id))
+        .await;
+    expect_pdf(&d);
+    keep("attestation-provisoire.pdf", &d.bytes);
+    let text = pdf_text(&d.bytes);
+    finds(
+        &text,
+        &[
+            "ATTESTATION PROVISOIRE : la période n'est pas terminée ; durée arrêtée au 11/03/2026",
+            "du 02/03/2026 au 20/03/2026",
+            "Durée : 56 h de présence, soit 8 jours au 11/03/2026",
+            "Présence non confirmée par le tuteur : la confirmation se fait à la fin de la période.",
+            "Document provisoire établi par Livret le 11/03/2026",
+        ],
+    );
+    lacks(&text, &["Présence confirmée", "Présence incomplète"]);
+    let info = pdf_info(&d.bytes);
+    assert_eq!(info_field(&info, "Pages:"), "1", "{info}");
+    assert_eq!(
+        info_field(&info, "Title:"),
+        "Attestation de PFMP — Inès Roux (provisoire)"
+    );
+    // An ended placement's certificate is not provisional.
+    let ended = app
+        .tutor(s.francoise)
+        .await
+        .download(&format!("/stages/{}/attestation.pdf", s.p_lukasz))
+        .await;
+    lacks(&pdf_text(&ended.bytes), &["PROVISOIRE", "provisoire"]);
+}
+
+#[tokio::test]
+async fn blank_past_days_are_printed_as_missing() {
+    let app = App::start().await;
+    let s = seed(&app).await;
+    // 12 to 16 January: Monday and Tuesday recorded, Wednesday to Friday blank.
+    let p = another(
+        &app,
+        &s,
+        ("Léa", "Martin"),
+        (date(2026, 1, 12), date(2026, 1, 16)),
+        &[date(2026, 1, 12), date(2026, 1, 13)],
+    )
+    .await;
+    let d = app
+        .coordinator()
+        .await
+        .download(&format!("/stages/{}/attestation.pdf", p.id))
+        .await;
+    expect_pdf(&d);
+    keep("attestation-incomplete.pdf", &d.bytes);
+    let text = pdf_text(&d.bytes);
+    finds(
+        &text,
+        &[
+            "Durée : 14 h de présence, soit 2 jours",
+            "Présence incomplète : 3 jours non renseignés",
+            "Présence non confirmée par le tuteur dans Livret.",
+        ],
+    );
+    lacks(&text, &["PROVISOIRE"]);
+    // Everything filled in: no such line (Łukasz's weekends are « pas de PFMP »).
+    let full = app
+        .coordinator()
+        .await
+        .download(&format!("/stages/{}/attestation.pdf", s.p_lukasz))
+        .await;
+    lacks(&pdf_text(&full.bytes), &["incomplète", "non renseigné"]);
+}
+
+#[tokio::test]
+async fn the_longest_values_the_forms_accept_keep_the_certificate_on_one_page() {
+    let app = App::start().await;
+    let s = seed(&app).await;
+    // The placement form's limits: company name 150, address 200, city 100; tutor's
+    // names and job title 100; a class list's names 100.
+    let company = Company {
+        id: CompanyId::new(),
+        name: exactly(
+            "Société coopérative ouvrière de production Bœuf & Cie ",
+            150,
+        ),
+        address: exactly(
+            "Zone artisanale du Bœuf, bâtiment C, allée des Peupliers ",
+            200,
+        ),
+        city: exactly("42000 Saint-Étienne-de-Saint-Geoirs ", 100),
+        siret: Some("73282932000074".into()),
+    };
+    let tutor = Tutor {
+        id: TutorId::new(),
+        company: company.id,
+        name: PersonName::new(
+            &exactly("Marie-Françoise-Éléonore-", 100),
+            &exactly("de La Tour d’Auvergne-Łęczycka-Montmorency-", 100),
+        ),
+        job_title: exactly(
+            "Responsable adjointe du service maintenance et travaux neufs ",
+            100,
+        ),
+        email: None,
+        phone: None,
+    };
+    let student = Student {
+        id: StudentId::new(),
+        class: s.class,
+        name: PersonName::new(
+            &exactly("Łukasz-Jean-Baptiste-", 100),
+            &exactly("Nguyễn-Şahin-Dubois-Lefèvre-", 100),
+        ),
+        birth_date: Some(date(2009, 3, 14)),
+        ine: None,
+        email: None,
+        active: true,
+    };
+    let p = Placement {
+        id: PlacementId::new(),
+        student: student.id,
+        company: company.id,
+        tutor: tutor.id,
+        referent: app.w.referent,
+        start: date(2026, 2, 2),
+        end: date(2026, 2, 6),
+        objectives: Vec::new(),
+    };
+    app.state
+        .store
+        .seed(&SchoolSeed {
+            students: vec![student.clone()],
+            companies: vec![company.clone()],
+            tutors: vec![tutor.clone()],
+            placements: vec![p.clone()],
+            ..SchoolSeed::default()
+        })
+        .await
+        .unwrap();
+    // Absences of every kind, a blank day: every optional line is printed.
+    let day = |d: i8, kind: DayKind, quarters: u8| AttendanceDay {
+        date: date(2026, 2, d),
+        kind,
+        presence: Hours::from_quarters(quarters).unwrap(),
+        reason: "Rendez-vous médical".into(),
+        justified: d == 4,
+    };
+    app.state
+        .store
+        .save_attendance(
+            p.id,
+            0,
+            &CheckedAttendance {
+                days: vec![
+                    day(2, DayKind::Present, 28),
+                    day(3, DayKind::HalfDayAbsence, 14),
+                    day(4, DayKind::DayAbsence, 0),
+                    day(5, DayKind::HalfDayAbsence, 14),
+                ],
+                gratification_cents: Some(123_450),
+            },
+            Subject::Tutor(tutor.id),
+            app.clock.now(),
+        )
+        .await
+        .unwrap();
+    let d = app
+        .coordinator()
+        .await
+        .download(&format!("/stages/{}/attestation.pdf", p.id))
+        .await;
+    expect_pdf(&d);
+    keep("attestation-longue.pdf", &d.bytes);
+    let info = pdf_info(&d.bytes);
+    assert_eq!(info_field(&info, "Pages:"), "1", "{info}");
+    // Every value is there, in order, wrapped at spaces or after hyphens.
+    let text = pdf_text(&d.bytes);
+    let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    for v in [
+        &company.name,
+        &company.address,
+        &company.city,
+        &tutor.name.first,
+        &tutor.name.last,
+        &tutor.job_title,
+        &student.name.first,
+        &student.name.last,
+        "Présenceincomplète:1journonrenseigné",
+        "Signatureetcachetdel'organismed'accueil",
+    ] {
+        let v: String = v.chars().filter(|c| !c.is_whitespace()).collect();
+        assert!(
+            squeezed.contains(&v),
+            "{v:?} not found in the PDF's text:\n{text}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_zip_holds_ended_placements_under_names_unique_whatever_the_case() {
+    let app = App::start().await;
+    let s = seed(&app).await;
+    let january = (date(2026, 1, 12), date(2026, 1, 16));
+    another(&app, &s, ("Léa", "MARTIN"), january, &[]).await;
+    another(&app, &s, ("Léa", "Martin"), january, &[]).await;
+    let ongoing = another(
+        &app,
+        &s,
+        ("Inès", "Roux"),
+        (date(2026, 3, 2), date(2026, 3, 20)),
+        &days_from(date(2026, 3, 2), today()),
+    )
+    .await;
+    let coordinator = app.coordinator().await;
+    let base = "/coordination/allocations/attestations.zip";
+    let d = coordinator
+        .download(&format!(
+            "{base}?classe={}&du=2025-09-01&au=2026-08-31",
+            s.class
+        ))
+        .await;
+    d.page.expect(200);
+    let files = unzip(&d.bytes);
+    let mut names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
+    names.sort_by_key(|n| n.to_lowercase());
+    assert_eq!(names.len(), 4, "{names:?}");
+    let mut lower: Vec<String> = names.iter().map(|n| n.to_lowercase()).collect();
+    lower.dedup();
+    assert_eq!(lower.len(), 4, "names that differ only by case: {names:?}");
+    assert_eq!(names[0], "attestation-pfmp-Marchetti-Zoe-2026-01-05.pdf");
+    // One of the two Léa Martin keeps the plain name, the other gets `-2`.
+    assert!(
+        names[1..3]
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case("attestation-pfmp-Martin-Lea-2026-01-12.pdf")),
+        "{names:?}"
+    );
+    assert!(
+        names[1..3]
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case("attestation-pfmp-Martin-Lea-2026-01-12-2.pdf")),
+        "{names:?}"
+    );
+    assert_eq!(
+        names[3],
+        "attestation-pfmp-Nguyen-Sahin-Lukasz-2026-02-02.pdf"
+    );
+    // Inès's placement ends on 20 March: no certificate yet.
+    assert!(!names.iter().any(|n| n.contains("Roux")), "{names:?}");
+    for (_, pdf) in &files {
+        lacks(&pdf_text(pdf), &["Roux", "PROVISOIRE"]);
+    }
+    // March holds only Inès's placement, not ended: nothing to download, and why.
+    let d = coordinator
+        .download(&format!(
+            "{base}?classe={}&du=2026-03-01&au=2026-03-31",
+            s.class
+        ))
+        .await;
+    d.page.expect(404).shows(&[
+        "Aucune attestation à télécharger",
+        "aucune PFMP terminée entre le 01/03/2026 et le 31/03/2026",
+        "pas encore terminées",
+    ]);
+    // Its own certificate is still there, provisional.
+    let own = coordinator
+        .download(&format!("/stages/{}/attestation.pdf", ongoing.id))
+        .await;
+    finds(&pdf_text(&own.bytes), &["ATTESTATION PROVISOIRE"]);
 }

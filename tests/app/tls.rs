@@ -444,6 +444,18 @@ fn bad_certificate_files_or_settings_stop_the_start() {
     assert!(err.contains("--tls-cert"), "{err}");
     assert!(err.contains("introuvable"), "{err}");
 
+    // A certificate for another name than the public URL's.
+    let elsewhere = {
+        let cert = rcgen::generate_simple_self_signed(vec!["livret.test".to_string()]).unwrap();
+        Files::new(&Pair {
+            cert: cert.serialize_pem().unwrap(),
+            key: cert.serialize_private_key_pem(),
+        })
+    };
+    let err = refused(&with(&elsewhere.args(), &base));
+    assert!(err.contains("n'est pas pour localhost"), "{err}");
+    assert!(err.contains("livret.test"), "{err}");
+
     // Key and certificate swapped.
     let err = refused(&with(
         &[

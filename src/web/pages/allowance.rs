@@ -5,8 +5,8 @@
 use super::{parse_id, placement_url, see_other};
 use crate::auth::permissions;
 use crate::domain::allowance_form::{
-    AllowanceLine, AllowanceTotals, Period, RateChange, check_rate, csv_file_name, payment_csv,
-    read_period, year_from_value, year_value,
+    AllowanceLine, AllowanceTotals, Period, Progress, RateChange, check_rate, csv_file_name,
+    payment_csv, read_period, year_from_value, year_value,
 };
 use crate::domain::attendance::{
     AllowanceRate, AttendanceState, default_rate_cents, euros_label, euros_number, rate_for,
@@ -54,12 +54,13 @@ fn classes_by_name(store: &Store) -> Result<Vec<Class>> {
     Ok(classes)
 }
 
-/// The allowance lines of `class` for `period`, with the class's daily rate.
+/// The allowance lines of `class` for `period` on `today`, with the class's daily rate.
 fn lines_of(
     store: &Store,
     class: &Class,
     period: Period,
     rates: &[AllowanceRate],
+    today: jiff::civil::Date,
 ) -> Result<Vec<AllowanceLine>> {
     let rate = rate_for(class, rates);
     let mut lines = Vec::new();
@@ -76,6 +77,7 @@ fn lines_of(
             company,
             attendance.as_ref(),
             rate,
+            today,
         ));
     }
     Ok(lines)
@@ -182,7 +184,7 @@ fn allowance_page(
     let rates = store.allowance_rates()?;
     let rows = rate_rows(store, &classes, &rates)?;
     let lines = match class {
-        Some(c) => lines_of(store, c, period, &rates)?,
+        Some(c) => lines_of(store, c, period, &rates, state.clock.today())?,
         None => Vec::new(),
     };
     let totals = AllowanceTotals::of(&lines);
@@ -262,13 +264,24 @@ fn amounts(
                 p.muted { "Aucune période de formation d'un élève de cette classe ne se termine entre ces deux dates." }
             } @else {
                 div.card.allowance-totals {
-                    p {
-                        strong { (euros_label(totals.amount_cents)) }
-                        " pour " (count(totals.placements, "période", "périodes"))
-                        " · " (count(totals.days as usize, "jour effectué", "jours effectués"))
+                    @if totals.placements > 0 {
+                        p {
+                            strong { (euros_label(totals.amount_cents)) }
+                            " pour " (count(totals.placements, "période terminée", "périodes terminées"))
+                            " · " (count(totals.days as usize, "jour effectué", "jours effectués"))
+                        }
+                    } @else {
+                        p { strong { "Aucune période terminée" } "\u{a0}: pas encore de montant." }
+                    }
+                    @if totals.not_ended == 1 {
+                        p.muted { "Et 1 période en cours ou à venir, sans montant avant sa fin." }
+                    } @else if totals.not_ended > 1 {
+                        p.muted {
+                            "Et " (totals.not_ended) " périodes en cours ou à venir, sans montant avant leur fin."
+                        }
                     }
                 }
-                @if totals.not_recorded > 0 || totals.not_confirmed > 0 {
+                @if totals.not_recorded > 0 || totals.incomplete > 0 || totals.not_confirmed > 0 {
                     div.notice role="note" {
                         p { strong { "Avant de payer\u{a0}:" } }
                         @if totals.not_recorded > 0 {
@@ -276,6 +289,13 @@ fn amounts(
                                 (count(totals.not_recorded, "période", "périodes"))
                                 @if totals.not_recorded > 1 { " n'ont" } @else { " n'a" }
                                 " pas de présence saisie\u{a0}: pas de montant tant qu'elle n'est pas saisie. Demandez au tuteur ou au référent de la saisir."
+                            }
+                        }
+                        @if totals.incomplete > 0 {
+                            p {
+                                (count(totals.incomplete, "période", "périodes"))
+                                @if totals.incomplete > 1 { " ont" } @else { " a" }
+                                " des jours non renseignés\u{a0}: le montant ne compte que les jours saisis. Demandez au tuteur ou au référent de compléter la présence."
                             }
                         }
                         @if totals.not_confirmed > 0 {
@@ -312,7 +332,7 @@ fn amounts(
                                             (l.student.name.last.to_uppercase()) " " (l.student.name.first)
                                         } }
                                     }
-                                    td data-label="Organisme d'accueil" { div { (l.company.name) } }
+                                    td.allowance-company data-label="Organisme d'accueil" { div { (l.company.name) } }
                                     td data-label="Dates" {
                                         div { span.nowrap { (text::date_short(l.placement.start)) } " – " span.nowrap { (text::date_short(l.placement.end)) } }
                                     }
@@ -321,13 +341,14 @@ fn amounts(
                                     }
                                     td.num data-label="Forfait journalier" { div { span.nowrap { (euros_label(u64::from(l.rate_cents))) } } }
                                     td.num data-label="Montant" {
-                                        div { @match l.amount_cents {
-                                            Some(c) => strong.nowrap { (euros_label(c)) },
-                                            None => span { "—" span.visually-hidden { " (pas de montant : présence non saisie)" } },
+                                        div { @match (l.amount_cents, l.progress) {
+                                            (Some(c), _) => strong.nowrap { (euros_label(c)) },
+                                            (None, Progress::Ended) => span { "—" span.visually-hidden { " (pas de montant : présence non saisie)" } },
+                                            (None, _) => span { "—" span.visually-hidden { " (pas de montant avant la fin de la période)" } },
                                         } }
                                     }
                                     td data-label="Présence" {
-                                        div { (state_badge(l.state)) }
+                                        div { (state_badge(l)) }
                                     }
                                 }
                             }
@@ -339,14 +360,24 @@ fn amounts(
     }
 }
 
-/// The attendance state as a badge (text, never colour alone).
-fn state_badge(state: AttendanceState) -> Markup {
-    let class = match state {
-        AttendanceState::NotRecorded => "badge todo",
-        AttendanceState::Recorded => "badge draft",
-        AttendanceState::Confirmed => "badge done",
+/// Where a line stands as a badge (text, never colour alone): `PFMP en cours` or `PFMP
+/// à venir` before its end, else its attendance's state.
+fn state_badge(l: &AllowanceLine) -> Markup {
+    let (class, label) = match (l.progress, l.state) {
+        (Progress::InProgress | Progress::Upcoming, _) => {
+            ("badge", format!("PFMP {}", l.progress.label()))
+        }
+        (Progress::Ended, AttendanceState::NotRecorded | AttendanceState::Incomplete) => {
+            ("badge todo", l.state.label().to_string())
+        }
+        (Progress::Ended, AttendanceState::Recorded) => {
+            ("badge draft", l.state.label().to_string())
+        }
+        (Progress::Ended, AttendanceState::Confirmed) => {
+            ("badge done", l.state.label().to_string())
+        }
     };
-    html! { span class=(class) { (state.label()) } }
+    html! { span class=(class) { (label) } }
 }
 
 /// The daily rates: one small form per (diploma, year) pair of the school's classes.
@@ -434,8 +465,8 @@ pub fn allowance_show(
 /// An empty date takes the school year's.
 ///
 /// # Errors
-/// 404 unless a coordinator or for an unknown class; 400 for a date that cannot be
-/// read; store failure.
+/// 404 unless a coordinator or for an unknown class; store failure. A date that
+/// cannot be used answers [`bad_period`] (400).
 #[handler]
 pub fn allowance_csv(
     state: Data<&State>,
@@ -452,11 +483,11 @@ pub fn allowance_csv(
         query.au.as_deref().unwrap_or(""),
         state.clock.today(),
     );
-    if let Some(m) = messages.first() {
-        return Err(Error::BadRequest(m.clone()));
+    if !messages.is_empty() {
+        return Ok(bad_period(&viewer, &messages));
     }
     let rates = store.allowance_rates()?;
-    let lines = lines_of(store, &class, period, &rates)?;
+    let lines = lines_of(store, &class, period, &rates, state.clock.today())?;
     let csv = payment_csv(&class.name, &lines).map_err(Error::Internal)?;
     let disposition = format!(
         "attachment; filename=\"{}\"",
@@ -471,6 +502,27 @@ pub fn allowance_csv(
         )
         .header(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))
         .body(csv))
+}
+
+/// The answer to a download (the CSV, the certificates' ZIP) whose `du` or `au`
+/// cannot be used ([`read_period`]'s French `messages`): a page saying why, with a
+/// link back to the allowance page, status 400 (the page itself shows the school
+/// year instead; a download must not silently cover another period).
+pub fn bad_period(viewer: &Viewer, messages: &[String]) -> Response {
+    page(
+        viewer,
+        "Période invalide",
+        Some((PAGE, "Allocation PFMP")),
+        html! {
+            div.errors role="alert" {
+                @for m in messages { p { (m.split(" : ").next().unwrap_or(m)) "." } }
+            }
+            p { "Rien n'a été téléchargé. Choisissez les dates avec le formulaire de la page Allocation PFMP." }
+            p { a.button href=(PAGE) { "Retour aux allocations PFMP" } }
+        },
+    )
+    .with_status(StatusCode::BAD_REQUEST)
+    .into_response()
 }
 
 /// `POST /coordination/allocations/taux`: sets the daily rate of one (diploma, year)

@@ -8,14 +8,20 @@
 //! session (issue 8, "Signatures"); the student and coordinators read. Anything else is
 //! 404. A save over a newer revision is refused (409) with the input kept; a save of
 //! what is already stored changes nothing (a double tap).
+//!
+//! A day is one of four kinds or blank (not filled in yet): blank past days are marked
+//! « à renseigner » and counted at the top, and the form's second button (`action` =
+//! [`FILL_ACTION`]) marks the blank past weekdays present for 7 h without saving, for
+//! the tutor to check. The tutor confirms once the period has ended and no past day is
+//! blank ([`confirmation_refusal`]).
 
 use super::company_review::referent_placement;
 use super::{PlacementView, parse_id, placement_url, see_other};
 use crate::auth::permissions;
 use crate::domain::attendance::{
-    Attendance, AttendanceErrors, AttendanceInput, AttendanceState, DayInput, DayKind,
-    REASON_MAX_CHARS, check, day_label, euros_label, hours_label, initial_input, prefill_hours,
-    read_input,
+    Attendance, AttendanceConfirmation, AttendanceErrors, AttendanceInput, AttendanceState,
+    DayInput, DayKind, REASON_MAX_CHARS, check, confirmation_refusal, day_label, euros_label,
+    hours_label, initial_input, is_weekend, prefill_hours, read_input,
 };
 use crate::domain::{Hours, Placement, PlacementId, Subject, text};
 use crate::error::{Error, Result};
@@ -23,7 +29,7 @@ use crate::store::{ConfirmedAttendance, SavedAttendance, Store};
 use crate::web::State;
 use crate::web::assets;
 use crate::web::extract::{Flash, FormData, Viewer};
-use crate::web::layout::{csrf_field, page};
+use crate::web::layout::{count, csrf_field, page};
 use jiff::civil::Date;
 use maud::{Markup, html};
 use poem::http::StatusCode;
@@ -48,6 +54,14 @@ pub fn certificate_url(p: PlacementId) -> String {
 
 /// URL of the blank certificate, to complete by hand (the spec: the tutor downloads it).
 pub const BLANK_CERTIFICATE_URL: &str = "/attestation-vierge.pdf";
+
+/// Value of the form's `action` field sent by « Marquer présents (7 h) les jours à
+/// renseigner »: fill, show the form again, save nothing.
+pub const FILL_ACTION: &str = "remplir";
+
+/// Hours the fill button writes for a day present, as typed in the form: 7 h, the
+/// official day of D124-6 ([`crate::domain::attendance::default_day_hours`]).
+const FILL_HOURS: &str = "7";
 
 /// The placement `id` if `who` records its attendance: its tutor or its referent
 /// teacher (issue 8: "the tutor (or the referent) records the days").
@@ -129,7 +143,15 @@ fn attendance_page(
 ) -> Result<Markup> {
     let v = pv.v;
     let pid = v.placement.id;
-    let attendance_state = AttendanceState::of(pv.stored);
+    let today = state.clock.today();
+    let attendance_state = AttendanceState::of(pv.stored, &v.placement, today);
+    // Blank past days: those of the form shown (it may hold unsaved input), else the
+    // stored ones.
+    let blank = match (form, pv.stored) {
+        (Some(f), _) => blank_days(f.input, today),
+        (None, Some(a)) => a.missing_days(v.placement.start, v.placement.end, today),
+        (None, None) => Vec::new(),
+    };
     let back_label = match viewer.subject {
         Subject::Student(_) => "Ma période en entreprise".to_string(),
         _ => format!("Dossier {}", text::de(&v.student.name.full())),
@@ -143,6 +165,16 @@ fn attendance_page(
         }
         p.muted { (v.company.name) " — tuteur : " (v.tutor.name.full()) }
         p { span class={ "badge " (state_class(attendance_state)) } { (state_line(attendance_state)) } }
+        @if let Some(first) = blank.first() {
+            p.missing-count {
+                strong { (count(blank.len(), "jour à renseigner", "jours à renseigner")) }
+                @if form.is_some() {
+                    " — " a href=(format!("#{}", DayInput::kind_field(*first))) { "aller au premier (" (day_label(*first)) ")" }
+                } @else {
+                    " (le premier : " (day_label(*first)) ")"
+                }
+            }
+        }
         @if let Some(a) = pv.stored {
             (totals_card(state, v, a)?)
             (confirmation_card(state, viewer, v, a, form.is_some_and(|f| f.unsaved)))
@@ -157,7 +189,7 @@ fn attendance_page(
             }
             None => {
                 (certificate_card(pid, pv.stored))
-                (days_section(v, pv.stored))
+                (days_section(v, pv.stored, today))
             }
         }
     };
@@ -181,7 +213,7 @@ fn state_line(s: AttendanceState) -> String {
 fn state_class(s: AttendanceState) -> &'static str {
     match s {
         AttendanceState::NotRecorded => "draft",
-        AttendanceState::Recorded => "todo",
+        AttendanceState::Incomplete | AttendanceState::Recorded => "todo",
         AttendanceState::Confirmed => "done",
     }
 }
@@ -225,7 +257,7 @@ fn totals_card(state: &State, v: &PlacementView, a: &Attendance) -> Result<Marku
                 }
             }
             p.hint { "Chaque période de 7 heures de présence, consécutives ou non, compte pour un jour, et 22 jours pour un mois (code de l'éducation, art. D124-6)." }
-            p.hint { "Dernière modification le " (text::date_time_short(updated)) " par " (by) "." }
+            p.hint { "Dernière modification le " (text::date_time_long(updated)) " par " (by) "." }
         }
     })
 }
@@ -240,10 +272,11 @@ fn confirmation_card(
 ) -> Markup {
     let pid = v.placement.id;
     let is_tutor = matches!(viewer.subject, Subject::Tutor(t) if t == v.placement.tutor);
+    let refusal = confirmation_refusal(a, &v.placement, state.clock.today());
     html! {
         section.card.attendance-confirmation aria-labelledby="confirmation-titre" {
             h2 #confirmation-titre { "Confirmation du tuteur" }
-            @if let Some(c) = a.confirmed() {
+            @if let Some(c) = a.confirmed(&v.placement) {
                 @let at = local(state, c.at);
                 p.confirmed {
                     span aria-hidden="true" { "✓ " }
@@ -253,14 +286,22 @@ fn confirmation_card(
                 }
             } @else if let Some(c) = &a.confirmation {
                 p.reconfirm {
-                    strong { "Modifiée depuis la confirmation du " (text::date_long(local(state, c.at).date())) " : à confirmer de nouveau." }
+                    strong { (voided_line(state, v, a, c)) }
                 }
             } @else {
                 p { "Pas encore confirmée par le tuteur." }
             }
-            @if a.confirmed().is_none() {
+            @if a.confirmed(&v.placement).is_none() {
                 @if is_tutor && unsaved {
                     p.hint { "Enregistrez d'abord la présence ci-dessous ; vous pourrez ensuite la confirmer." }
+                } @else if let Some(why) = &refusal {
+                    p.refusal {
+                        strong { "Pas encore possible de confirmer. " }
+                        (why)
+                    }
+                    @if !is_tutor {
+                        p.hint { "Seul le tuteur peut confirmer la présence, depuis son lien personnel." }
+                    }
                 } @else if is_tutor {
                     p.hint { "En confirmant, vous attestez que le décompte ci-dessus est exact. Votre confirmation est enregistrée avec sa date et son heure et figure sur l'attestation de PFMP ; une modification ultérieure demandera une nouvelle confirmation." }
                     form method="post" action=(confirm_url(pid)) {
@@ -276,6 +317,58 @@ fn confirmation_card(
             }
         }
     }
+}
+
+/// Why confirmation `c` no longer holds, ending with « à confirmer de nouveau »: the
+/// attendance changed since, the placement has another tutor, or other dates.
+fn voided_line(
+    state: &State,
+    v: &PlacementView,
+    a: &Attendance,
+    c: &AttendanceConfirmation,
+) -> String {
+    let on = text::date_long(local(state, c.at).date());
+    let p = &v.placement;
+    if c.revision != a.revision {
+        format!("Modifiée depuis la confirmation du {on} : à confirmer de nouveau.")
+    } else if c.tutor != p.tutor {
+        format!(
+            "Confirmée le {on} par {}, qui n'est plus le tuteur de la période : à confirmer de nouveau par {}.",
+            c.name.full(),
+            v.tutor.name.full()
+        )
+    } else {
+        format!(
+            "Les dates de la période ont changé depuis la confirmation du {on} (elle portait sur la période du {} au {}) : à confirmer de nouveau.",
+            text::date_long(c.start),
+            text::date_long(c.end)
+        )
+    }
+}
+
+/// The past days (up to `today`) of the form left blank, in date order.
+fn blank_days(input: &AttendanceInput, today: Date) -> Vec<Date> {
+    input
+        .days
+        .iter()
+        .filter(|d| d.date <= today && DayKind::from_form(&d.kind).is_none())
+        .map(|d| d.date)
+        .collect()
+}
+
+/// Marks the blank past weekdays of `input` present for [`FILL_HOURS`] (what the fill
+/// button does; blank weekend days stay blank: a Saturday worked is the exception).
+/// Returns how many days changed.
+fn fill_blank_weekdays(input: &mut AttendanceInput, today: Date) -> usize {
+    let mut n = 0;
+    for d in &mut input.days {
+        if d.date <= today && !is_weekend(d.date) && DayKind::from_form(&d.kind).is_none() {
+            d.kind = DayKind::Present.form_value().into();
+            d.hours = FILL_HOURS.into();
+            n += 1;
+        }
+    }
+    n
 }
 
 /// The certificate's two downloads.
@@ -323,6 +416,10 @@ fn form_section(
         }
     }
     let grat_error = f.errors.gratification.as_ref();
+    let fillable = blank_days(f.input, today)
+        .into_iter()
+        .filter(|d| !is_weekend(*d))
+        .count();
     html! {
         section.attendance-entry aria-labelledby="saisie-titre" {
             h2 #saisie-titre { "Jours de la période" }
@@ -330,25 +427,38 @@ fn form_section(
                 p.logbook-proposal {
                     strong { "Dates reprises du journal de bord : " }
                     @if f.from_logbook > 1 {
-                        "les " (f.from_logbook) " jours que " (v.student.name.first) " y a écrits sont proposés"
+                        "les " (f.from_logbook) " jours " (text::que(&v.student.name.first)) " y a écrits sont proposés"
                     } @else {
-                        "le jour que " (v.student.name.first) " y a écrit est proposé"
+                        "le jour " (text::que(&v.student.name.first)) " y a écrit est proposé"
                     }
                     " comme « Présent », avec ses heures. Vérifiez, complétez les autres jours, puis enregistrez."
                 }
             }
             p.hint {
                 "Pour chaque jour : présent, absent une demi-journée ou la journée, ou « Pas de PFMP ce jour » (week-end, jour férié, jour sans stage). "
-                "Heures de présence : 7, 7,5 ou 7h30 (3h30 pour une demi-journée). "
-                "Les jours à venir se saisissent le jour même ou après."
+                "Heures de présence : écrivez 7, 7,5 ou 7h30 (3h30 pour une demi-journée). "
+                "Les jours à venir se saisissent le jour même ou après, sauf « Pas de PFMP ce jour »."
             }
             form.stack.attendance-form method="post" action=(attendance_url(pid)) {
                 (csrf_field(viewer))
                 input type="hidden" name="revision" value=(f.input.revision);
+                // Enter in a text field submits with the form's first button: make it
+                // « Enregistrer », not the fill button below (hidden from everyone but
+                // the browser's implicit submission).
+                button.default-submit type="submit" tabindex="-1" aria-hidden="true" { "Enregistrer la présence" }
+                @if fillable > 0 {
+                    div.fill-box {
+                        p {
+                            (count(fillable, "jour de semaine passé est", "jours de semaine passés sont"))
+                            " encore à renseigner. Si " (v.student.name.first) " était présent ces jours-là, un bouton suffit ; vous vérifiez ensuite, puis enregistrez."
+                        }
+                        button.secondary type="submit" name="action" value=(FILL_ACTION) { "Marquer présents (7 h) les jours à renseigner" }
+                    }
+                }
                 @for (monday, days) in &weeks {
                     h3.week { "Semaine du " (text::date_long(*monday)) }
                     @for d in days {
-                        (day_card(d, f.errors.days.get(&d.date), d.date > today))
+                        (day_card(d, f.errors.days.get(&d.date), today))
                     }
                 }
                 div.gratification {
@@ -374,12 +484,15 @@ fn form_section(
 /// One day of the form: a compact card with the day's choice and hours, and the
 /// absence's reason and « justifiée » (shown by the CSS for absences only; they still
 /// work when shown everywhere). A day after today with nothing chosen is only marked
-/// « à venir » (the domain refuses it).
-fn day_card(d: &DayInput, error: Option<&String>, upcoming: bool) -> Markup {
+/// « à venir » (the domain refuses it); a blank past day is marked « à renseigner »; a
+/// weekend day without PFMP takes one line (its hours show when « Présent » is chosen).
+fn day_card(d: &DayInput, error: Option<&String>, today: Date) -> Markup {
     let kind_name = DayInput::kind_field(d.date);
     let error_id = format!("{kind_name}-error");
     let described = error.map(|_| error_id.as_str());
-    if upcoming && d.kind.is_empty() && error.is_none() {
+    let upcoming = d.date > today;
+    let kind = DayKind::from_form(&d.kind);
+    if upcoming && kind.is_none() && error.is_none() {
         return html! {
             div.day.upcoming id=(format!("carte-{}", d.date)) {
                 span.day-date { (day_label(d.date)) }
@@ -387,15 +500,19 @@ fn day_card(d: &DayInput, error: Option<&String>, upcoming: bool) -> Markup {
             }
         };
     }
-    let kind = DayKind::from_form(&d.kind);
-    let option = |value: &str, label: &str| {
-        html! { option value=(value) selected[d.kind == value] { (label) } }
+    let missing = !upcoming && kind.is_none();
+    let compact = is_weekend(d.date) && kind == Some(DayKind::Off) && error.is_none();
+    let option = |k: Option<DayKind>| {
+        let value = k.map_or("", DayKind::form_value);
+        let label = k.map_or("— à renseigner —", DayKind::label);
+        html! { option value=(value) selected[kind == k] { (label) } }
     };
     html! {
-        fieldset.day id=(format!("carte-{}", d.date)) aria-invalid=[error.map(|_| "true")] {
+        fieldset.day.compact[compact].missing[missing] id=(format!("carte-{}", d.date)) aria-invalid=[error.map(|_| "true")] {
             legend {
                 span.day-date { (day_label(d.date)) }
-                @if upcoming { " " span.badge.draft { "à venir" } }
+                @if upcoming && !compact { " " span.badge.draft { "à venir" } }
+                @if missing { " " span.badge.todo.missing-mark { "à renseigner" } }
             }
             @if let Some(m) = error {
                 p.field-error id=(error_id) { (m) }
@@ -404,10 +521,11 @@ fn day_card(d: &DayInput, error: Option<&String>, upcoming: bool) -> Markup {
                 label.day-kind {
                     span.small-label { "Journée" }
                     select id=(kind_name) name=(kind_name) aria-describedby=[described] {
-                        (option(DayKind::Present.form_value(), DayKind::Present.label()))
-                        (option(DayKind::HalfDayAbsence.form_value(), DayKind::HalfDayAbsence.label()))
-                        (option(DayKind::DayAbsence.form_value(), DayKind::DayAbsence.label()))
-                        (option("", "Pas de PFMP ce jour"))
+                        (option(None))
+                        (option(Some(DayKind::Present)))
+                        (option(Some(DayKind::HalfDayAbsence)))
+                        (option(Some(DayKind::DayAbsence)))
+                        (option(Some(DayKind::Off)))
                     }
                 }
                 label.day-hours {
@@ -433,13 +551,20 @@ fn day_card(d: &DayInput, error: Option<&String>, upcoming: bool) -> Markup {
     }
 }
 
-/// The recorded days, read-only (student, coordinators).
-fn days_section(v: &PlacementView, stored: Option<&Attendance>) -> Markup {
-    let days: Vec<_> = stored
+/// The recorded days, read-only (student, coordinators): every day of the period but
+/// the weekend days without PFMP, with the blank past days marked « à renseigner ».
+fn days_section(v: &PlacementView, stored: Option<&Attendance>, today: Date) -> Markup {
+    let p = &v.placement;
+    let days: Vec<(Date, Option<&crate::domain::attendance::AttendanceDay>)> = stored
         .map(|a| {
-            a.days
-                .iter()
-                .filter(|d| d.date >= v.placement.start && d.date <= v.placement.end)
+            crate::domain::attendance::form_days(p.start, p.end)
+                .into_iter()
+                .filter_map(|date| match a.days.iter().find(|d| d.date == date) {
+                    Some(d) if d.kind == DayKind::Off && is_weekend(date) => None,
+                    Some(d) => Some((date, Some(d))),
+                    None if date <= today => Some((date, None)),
+                    None => None,
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -450,12 +575,13 @@ fn days_section(v: &PlacementView, stored: Option<&Attendance>) -> Markup {
                 p.muted { "Le tuteur ou l'enseignant référent n'a encore enregistré aucun jour." }
             } @else {
                 ul.attendance-days {
-                    @for d in days {
+                    @for (date, day) in days {
+                        @if let Some(d) = day {
                         li class=(format!("kind-{}", d.kind.form_value())) {
-                            span.day-date { (day_label(d.date)) }
+                            span.day-date { (day_label(date)) }
                             span {
                                 strong { (d.kind.label()) }
-                                @if d.kind != DayKind::DayAbsence {
+                                @if !matches!(d.kind, DayKind::DayAbsence | DayKind::Off) {
                                     " — " (hours_label(u32::from(d.presence.quarters())))
                                 }
                                 @if d.kind.is_absence() {
@@ -467,9 +593,15 @@ fn days_section(v: &PlacementView, stored: Option<&Attendance>) -> Markup {
                                 }
                             }
                         }
+                        } @else {
+                            li.kind-missing {
+                                span.day-date { (day_label(date)) }
+                                span { strong { "à renseigner" } " (pas encore saisi)" }
+                            }
+                        }
                     }
                 }
-                p.hint { "Les jours qui n'apparaissent pas ne comptent pas (week-ends, jours fériés, jours sans stage)." }
+                p.hint { "Les week-ends sans PFMP ne sont pas listés ; les jours « Pas de PFMP » ne comptent pas." }
             }
         }
     }
@@ -494,9 +626,12 @@ fn render_current(
     } else {
         None
     };
-    let from_logbook = form_input
-        .as_ref()
-        .map_or(0, |i| i.days.iter().filter(|d| !d.kind.is_empty()).count());
+    let from_logbook = form_input.as_ref().map_or(0, |i| {
+        i.days
+            .iter()
+            .filter(|d| d.kind == DayKind::Present.form_value())
+            .count()
+    });
     let v = PlacementView::load(&state.store, p)?;
     let no_errors = AttendanceErrors::default();
     let form = form_input.as_ref().map(|input| FormView {
@@ -549,52 +684,72 @@ pub async fn attendance_save(
     viewer.check_csrf(&form)?;
     let p = recording_placement(&state.store, &viewer.subject, parse_id(&id)?)?;
     let mut input = read_input(p.start, p.end, &form.0);
-    let (errors, notice, status) = match check(&input, state.clock.today()) {
-        Err(errors) => (errors, None, StatusCode::UNPROCESSABLE_ENTITY),
-        Ok(checked) => {
-            let saved = state
-                .store
-                .save_attendance(
-                    p.id,
-                    input.revision,
-                    &checked,
-                    viewer.subject,
-                    state.clock.now(),
-                )
-                .await?;
-            match saved {
-                SavedAttendance::Saved(a) => {
-                    // The confirmation held for the revision this save replaced.
-                    let voided = a
-                        .confirmation
-                        .as_ref()
-                        .is_some_and(|c| c.revision + 1 == a.revision);
-                    if voided {
-                        Flash::AttendanceSavedConfirmationVoided
-                    } else {
-                        Flash::AttendanceSaved
+    let (errors, notice, status) = if form.get("action") == FILL_ACTION {
+        let filled = fill_blank_weekdays(&mut input, state.clock.today());
+        let notice = html! {
+            div.notice role="status" {
+                @if filled > 0 {
+                    p {
+                        strong { "Vérifiez puis enregistrez : " }
+                        (count(filled, "jour marqué présent", "jours marqués présents")) " (7 h)."
                     }
-                    .set(jar);
-                    return Ok(see_other(&attendance_url(p.id)));
+                    p { "Rien n'est encore enregistré : corrigez les jours d'absence s'il y en a, puis appuyez sur « Enregistrer la présence »." }
+                } @else {
+                    p { strong { "Aucun jour de semaine passé n'était à renseigner." } " Vérifiez puis enregistrez." }
                 }
-                SavedAttendance::Unchanged(_) => {
-                    Flash::AttendanceUnchanged.set(jar);
-                    return Ok(see_other(&attendance_url(p.id)));
-                }
-                SavedAttendance::Stale(a) => {
-                    let by = author(&state, &a.updated_by)?;
-                    input.revision = a.revision;
-                    let notice = html! {
-                        div.errors role="alert" {
-                            p { strong { "La présence a été modifiée par " (by) " entre-temps : vérifiez puis enregistrez à nouveau." } }
-                            p { "Le formulaire ci-dessous garde votre saisie, qui n'est pas enregistrée ; le décompte montre la version enregistrée." }
-                        }
-                    };
-                    (
-                        AttendanceErrors::default(),
-                        Some(notice),
-                        StatusCode::CONFLICT,
+            }
+        };
+        (AttendanceErrors::default(), Some(notice), StatusCode::OK)
+    } else {
+        match check(&input, state.clock.today()) {
+            Err(errors) => (errors, None, StatusCode::UNPROCESSABLE_ENTITY),
+            Ok(checked) => {
+                let saved = state
+                    .store
+                    .save_attendance(
+                        p.id,
+                        input.revision,
+                        &checked,
+                        viewer.subject,
+                        state.clock.now(),
                     )
+                    .await?;
+                match saved {
+                    SavedAttendance::Saved(a) => {
+                        // The confirmation held for the revision this save replaced (and
+                        // for the placement's current tutor and dates).
+                        let voided = a.confirmation.as_ref().is_some_and(|c| {
+                            c.revision + 1 == a.revision
+                                && c.tutor == p.tutor
+                                && (c.start, c.end) == (p.start, p.end)
+                        });
+                        if voided {
+                            Flash::AttendanceSavedConfirmationVoided
+                        } else {
+                            Flash::AttendanceSaved
+                        }
+                        .set(jar);
+                        return Ok(see_other(&attendance_url(p.id)));
+                    }
+                    SavedAttendance::Unchanged(_) => {
+                        Flash::AttendanceUnchanged.set(jar);
+                        return Ok(see_other(&attendance_url(p.id)));
+                    }
+                    SavedAttendance::Stale(a) => {
+                        let by = author(&state, &a.updated_by)?;
+                        input.revision = a.revision;
+                        let notice = html! {
+                            div.errors role="alert" {
+                                p { strong { "La présence a été modifiée par " (by) " entre-temps : vérifiez puis enregistrez à nouveau." } }
+                                p { "Le formulaire ci-dessous garde votre saisie, qui n'est pas enregistrée ; le décompte montre la version enregistrée." }
+                            }
+                        };
+                        (
+                            AttendanceErrors::default(),
+                            Some(notice),
+                            StatusCode::CONFLICT,
+                        )
+                    }
                 }
             }
         }
@@ -620,7 +775,8 @@ pub async fn attendance_save(
 /// `POST /stages/:id/presence/confirmer`: the tutor confirms the revision the page
 /// showed (`revision`): 303 to the page with « Présence confirmée le … »; a second tap
 /// changes nothing. The page again with 409 when the attendance changed since, with 422
-/// when nothing is recorded.
+/// when nothing is recorded or when it cannot be confirmed yet (before the last day,
+/// past days blank: [`confirmation_refusal`]'s reason).
 ///
 /// # Errors
 /// 403 without a valid anti-CSRF token; 404 unless this is the placement's tutor (the
@@ -639,12 +795,12 @@ pub async fn attendance_confirm(
     let revision: u32 = form.get("revision").trim().parse().unwrap_or(0);
     let done = state
         .store
-        .confirm_attendance(p.id, &tutor, revision, state.clock.now())
+        .confirm_attendance(&p, &tutor, revision, state.clock.now(), state.clock.today())
         .await?;
     match done {
         ConfirmedAttendance::Confirmed(a) | ConfirmedAttendance::AlreadyConfirmed(a) => {
             let on = a
-                .confirmed()
+                .confirmed(&p)
                 .map_or_else(|| state.clock.today(), |c| local(&state, c.at).date());
             Flash::AttendanceConfirmed { on }.set(jar);
             Ok(see_other(&attendance_url(p.id)))
@@ -657,6 +813,20 @@ pub async fn attendance_confirm(
                 }
             };
             render_current(&state, &viewer, p, Some(notice), StatusCode::CONFLICT)
+        }
+        ConfirmedAttendance::Refused(why) => {
+            let notice = html! {
+                div.errors role="alert" {
+                    p { strong { "La présence n'a pas été confirmée." } " " (why) }
+                }
+            };
+            render_current(
+                &state,
+                &viewer,
+                p,
+                Some(notice),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
         }
         ConfirmedAttendance::NothingRecorded => {
             let notice = html! {
@@ -675,17 +845,39 @@ pub async fn attendance_confirm(
     }
 }
 
-/// A short line for the placement page's « Présence » tile and the tutor's home:
-/// the state, and the effective presence when recorded (`saisie, non confirmée par
-/// le tuteur · 35 h`).
-pub fn summary(a: Option<&Attendance>, p: &Placement) -> String {
-    let state = AttendanceState::of(a);
+/// A short line for the placement page's « Présence » tile and the tutor's home on
+/// `today`: the state, or how many past days are blank, and the effective presence
+/// when recorded (`saisie, non confirmée par le tuteur · 35 h`, `3 jours à renseigner ·
+/// 18 h`).
+pub fn summary(a: Option<&Attendance>, p: &Placement, today: Date) -> String {
+    let state = AttendanceState::of(a, p, today);
     match a {
         Some(a) => {
             let t = a.totals(p.start, p.end);
-            format!("{} · {}", state.label(), hours_label(t.presence_quarters))
+            let head = match state {
+                AttendanceState::Incomplete => {
+                    let n = a.missing_days(p.start, p.end, today).len();
+                    let word = if n > 1 { "jours" } else { "jour" };
+                    format!("{n}\u{a0}{word} à renseigner")
+                }
+                _ => state.label().to_string(),
+            };
+            format!("{head} · {}", hours_label(t.presence_quarters))
         }
         None => state.label().to_string(),
+    }
+}
+
+/// What the tutor's home link to the « Présence » page says on `today`: « Saisir la
+/// présence » (nothing recorded), « Compléter la présence » (blank past days),
+/// « Confirmer la présence » (ended and complete), « Tenir la présence à jour » (the
+/// period runs).
+pub fn tutor_task(a: Option<&Attendance>, p: &Placement, today: Date) -> &'static str {
+    match a {
+        None => "Saisir la présence",
+        Some(a) if !a.missing_days(p.start, p.end, today).is_empty() => "Compléter la présence",
+        Some(a) if confirmation_refusal(a, p, today).is_none() => "Confirmer la présence",
+        Some(_) => "Tenir la présence à jour",
     }
 }
 
@@ -693,6 +885,49 @@ pub fn summary(a: Option<&Attendance>, p: &Placement) -> String {
 mod tests {
     use super::*;
     use jiff::civil::date;
+
+    #[test]
+    fn the_fill_button_marks_blank_past_weekdays_only() {
+        let day = |d: Date, kind: &str| DayInput {
+            date: d,
+            kind: kind.into(),
+            hours: String::new(),
+            ..DayInput::default()
+        };
+        // Thursday 5 to Monday 9 March 2026, on Sunday 8.
+        let mut input = AttendanceInput {
+            days: vec![
+                day(date(2026, 3, 5), ""),
+                day(date(2026, 3, 6), "absent"),
+                day(date(2026, 3, 7), ""),
+                day(date(2026, 3, 8), "off"),
+                day(date(2026, 3, 9), ""),
+            ],
+            gratification: "12".into(),
+            revision: 4,
+        };
+        assert_eq!(
+            blank_days(&input, date(2026, 3, 8)),
+            [date(2026, 3, 5), date(2026, 3, 7)]
+        );
+        assert_eq!(fill_blank_weekdays(&mut input, date(2026, 3, 8)), 1);
+        let kinds: Vec<(&str, &str)> = input
+            .days
+            .iter()
+            .map(|d| (d.kind.as_str(), d.hours.as_str()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("present", "7"),
+                ("absent", ""),
+                ("", ""),
+                ("off", ""),
+                ("", "")
+            ]
+        );
+        assert_eq!((input.gratification.as_str(), input.revision), ("12", 4));
+    }
 
     #[test]
     fn weeks_start_on_monday() {

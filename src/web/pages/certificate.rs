@@ -6,13 +6,12 @@
 use super::parse_id;
 use crate::auth::permissions;
 use crate::certificate;
-use crate::domain::attendance::school_year;
+use crate::domain::allowance_form::read_period;
 use crate::domain::{ClassId, text};
 use crate::error::{Error, Result};
 use crate::web::State;
 use crate::web::extract::Viewer;
 use crate::web::layout::page;
-use jiff::civil::Date;
 use maud::html;
 use poem::http::{StatusCode, header};
 use poem::web::{Data, Path};
@@ -88,13 +87,16 @@ pub async fn certificate_blank(state: Data<&State>, _viewer: Viewer) -> Result<R
 /// `GET /coordination/allocations/attestations.zip?classe=<class id>&du=YYYY-MM-DD&au=YYYY-MM-DD`
 /// (coordinators only, 404 for anyone else): one ZIP holding the certificate of every
 /// placement of the class whose last day is in the period
-/// ([`crate::store::Store::placements_of_class_in_period`]). A missing or unreadable
-/// `du` or `au` is the school year's bound ([`school_year`] of today). A period with
-/// no placement answers a French page (404) linking back to the allowance page.
+/// ([`crate::store::Store::placements_of_class_in_period`]) and not after today (a
+/// placement not ended has no certificate yet). A missing `du` or `au` is the school
+/// year's bound; the dates are read as the allowance page and its CSV read them
+/// ([`read_period`]). A period with no ended placement answers a French page (404)
+/// linking back to the allowance page.
 ///
 /// # Errors
 /// [`Error::NotFound`] for a non-coordinator, a missing or unknown class; PDF, ZIP or
-/// store failure.
+/// store failure. A date that cannot be read, out of range, or a start after the end
+/// answers [`super::allowance::bad_period`] (400, the French message), as the CSV.
 #[handler]
 pub async fn certificates_zip(
     state: Data<&State>,
@@ -114,12 +116,18 @@ pub async fn certificates_zip(
     };
     let class_id: ClassId = parse_id(get("classe"))?;
     let class = state.store.class(class_id)?.ok_or(Error::NotFound)?;
-    let (year_from, year_to) = school_year(state.clock.today());
-    let from = get("du").parse::<Date>().unwrap_or(year_from);
-    let to = get("au").parse::<Date>().unwrap_or(year_to);
-    let placements = state
+    let today = state.clock.today();
+    let (period, messages) = read_period(get("du"), get("au"), today);
+    if !messages.is_empty() {
+        return Ok(super::allowance::bad_period(&viewer, &messages));
+    }
+    let (from, to) = (period.from, period.to);
+    let placements: Vec<_> = state
         .store
-        .placements_of_class_in_period(class.id, from, to)?;
+        .placements_of_class_in_period(class.id, from, to)?
+        .into_iter()
+        .filter(|(_, p)| p.end <= today)
+        .collect();
     if placements.is_empty() {
         let title = "Aucune attestation à télécharger";
         return Ok(page(
@@ -131,6 +139,9 @@ pub async fn certificates_zip(
                     "La classe " strong { (class.name) } " n'a aucune PFMP terminée entre le "
                     (text::date_short(from)) " et le " (text::date_short(to))
                     " : il n'y a rien à télécharger."
+                }
+                @if to > today {
+                    p { "Les PFMP qui ne sont pas encore terminées n'ont pas d'attestation : elle se télécharge à la fin de la période." }
                 }
                 p { "Choisissez une autre période ou une autre classe." }
                 p { a.button href=(ALLOWANCE_PAGE) { "Retour aux allocations PFMP" } }

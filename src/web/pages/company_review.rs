@@ -296,7 +296,7 @@ pub fn evaluation_module_show(
         }
         section.card.certificate-card {
             h2 { "Présence et attestation de PFMP" }
-            p.review-status { (super::attendance::summary(attendance.as_ref(), &v.placement)) }
+            p.review-status { (super::attendance::summary(attendance.as_ref(), &v.placement, state.clock.today())) }
             div.buttons {
                 a.button.primary href=(super::attendance::attendance_url(pid)) { "Présence" }
                 a.button href=(super::attendance::certificate_url(pid)) { "Télécharger l'attestation (PDF)" }

@@ -49,7 +49,7 @@ pub async fn placement_show(
         _ => Vec::new(),
     };
     // Issue 8: the « Présence » tile says where the attendance stands.
-    let attendance = super::attendance::summary(state.store.attendance(p.id)?.as_ref(), &p);
+    let attendance = super::attendance::summary(state.store.attendance(p.id)?.as_ref(), &p, today);
     let v = PlacementView::load(&state.store, p)?;
     let base = placement_url(v.placement.id);
     let access_card = super::tutor_access::section(&state, &viewer, &v)?;

@@ -34,11 +34,11 @@ pub fn tutor_home(state: &State, viewer: &Viewer, id: TutorId) -> Result<Respons
         // Issue 8: a started placement whose attendance the tutor has not confirmed.
         let attendance = state.store.attendance(p.id)?;
         let attendance_waiting = (p.start <= today
-            && attendance.as_ref().and_then(|a| a.confirmed()).is_none())
+            && attendance.as_ref().and_then(|a| a.confirmed(&p)).is_none())
         .then(|| {
             (
-                attendance.is_some(),
-                super::attendance::summary(attendance.as_ref(), &p),
+                super::attendance::tutor_task(attendance.as_ref(), &p, today),
+                super::attendance::summary(attendance.as_ref(), &p, today),
             )
         });
         cards.push((
@@ -72,11 +72,9 @@ pub fn tutor_home(state: &State, viewer: &Viewer, id: TutorId) -> Result<Respons
                     @if *review_waiting {
                         p { span.badge.todo { "Bilan entreprise à remplir avant la visite" } }
                     }
-                    @if let Some((recorded, summary)) = attendance_waiting {
+                    @if let Some((task, summary)) = attendance_waiting {
                         p.card-extra {
-                            a href=(super::attendance::attendance_url(v.placement.id)) {
-                                @if *recorded { "Confirmer la présence" } @else { "Saisir la présence" }
-                            }
+                            a href=(super::attendance::attendance_url(v.placement.id)) { (task) }
                             " " span.muted { "(" (summary) ")" }
                         }
                     }

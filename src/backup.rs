@@ -24,9 +24,6 @@ pub const KEEP_DEFAULT: usize = 14;
 /// Age after which the coordinator's page warns that the last good backup is old:
 /// 26 hours (a nightly backup plus slack, issue 9).
 pub const STALE_AFTER_HOURS: i64 = 26;
-/// Directory of the automatic backups taken before a migration, inside the data
-/// directory.
-pub const AUTO_DIR: &str = "sauvegardes";
 
 /// Where a backup is written before it is renamed to `path`: `<path>.partiel`.
 fn partial_path(path: &Path) -> PathBuf {
@@ -524,8 +521,8 @@ pub fn command_restore(
     Ok(lines)
 }
 
-/// Where the data directory stands for the coordinator: its size on disk (bytes, the
-/// sled files and everything beside them) and the last good backup, if any.
+/// The data directory's size on disk, in bytes: the sled files and everything beside
+/// them (automatic backups, data put aside by a restore), for the coordinator's card.
 pub fn disk_usage(dir: &Path) -> u64 {
     fn walk(p: &Path) -> u64 {
         match std::fs::symlink_metadata(p) {

@@ -22,6 +22,10 @@ use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
 use std::path::Path;
 
+/// Directory of the automatic backups taken before a migration, inside the data
+/// directory; a restore leaves it in place.
+pub const AUTO_DIR: &str = "sauvegardes";
+
 /// The first bytes of a backup file.
 pub const MAGIC: &[u8; 14] = b"LIVRET-BACKUP\0";
 /// The backup format this binary writes and reads.
@@ -241,7 +245,7 @@ impl Store {
         let now = crate::clock::Clock::system("UTC")
             .map(|c| c.now())
             .unwrap_or(Timestamp::UNIX_EPOCH);
-        let auto = dir.join("sauvegardes");
+        let auto = dir.join(AUTO_DIR);
         std::fs::create_dir_all(&auto).map_err(failed)?;
         let path = auto.join(format!(
             "avant-migration-schema-{found}-{}.sauvegarde",
@@ -288,14 +292,6 @@ impl Store {
     /// sled failure.
     pub async fn put_last_backup(&self, b: &BackupRecord) -> super::Result<()> {
         self.write(|tx| tx.put(keys::LAST_BACKUP, b)).await
-    }
-
-    /// The store's size on disk in `dir`, in bytes (as sled counts it).
-    ///
-    /// # Errors
-    /// sled failure.
-    pub fn size_on_disk(&self) -> super::Result<u64> {
-        Ok(self.db.size_on_disk()?)
     }
 
     /// Waits for the writes in progress to finish and holds new ones back until the
@@ -451,7 +447,7 @@ impl Backup {
             .replace('.', "");
         let staging_name = format!(".restauration-{stamp}");
         let kept = |name: &str| {
-            name == "sauvegardes"
+            name == AUTO_DIR
                 || name == "lost+found"
                 || name == "acme"
                 || name.starts_with("avant-restauration-")

@@ -216,14 +216,15 @@ impl App {
     }
 
     async fn start_inner(public_url: Option<&str>, seeded: bool) -> App {
-        App::start_configured(public_url, seeded, None).await
+        App::start_configured(public_url, seeded, |_| {}).await
     }
 
-    /// Starts the app; with `smtp_url`, e-mails go to that SMTP server.
+    /// Starts the app; `adjust` changes the configuration first (an SMTP server, the
+    /// operation settings).
     async fn start_configured(
         public_url: Option<&str>,
         seeded: bool,
-        smtp_url: Option<&str>,
+        adjust: impl FnOnce(&mut Config),
     ) -> App {
         let dir = tempfile::tempdir().unwrap();
         let acceptor = TcpListener::bind("127.0.0.1:0")
@@ -234,10 +235,7 @@ impl App {
         let base = format!("http://localhost:{}", addr.port());
         let clock = fixed_clock();
         let mut config = config(dir.path(), addr, public_url.unwrap_or(&base));
-        if let Some(url) = smtp_url {
-            config.smtp_url = Some(livret::config::SmtpUrl::new(url));
-            config.mail_from = Some("Lycée des Tests <livret@lycee.example>".into());
-        }
+        adjust(&mut config);
         let state = match livret::open(config, clock.clone()).await {
             Ok(s) => s,
             Err(e) => panic!("livret::open failed: {e}"),
@@ -748,7 +746,11 @@ impl App {
     /// example the URL of a `smtp_sink::SmtpSink`) and the sender
     /// `Lycée des Tests <livret@lycee.example>`.
     pub async fn start_with_smtp(smtp_url: &str) -> App {
-        App::start_configured(None, true, Some(smtp_url)).await
+        App::start_configured(None, true, |config| {
+            config.smtp_url = Some(livret::config::SmtpUrl::new(smtp_url));
+            config.mail_from = Some("Lycée des Tests <livret@lycee.example>".into());
+        })
+        .await
     }
 }
 
@@ -909,25 +911,9 @@ impl Browser {
     /// byte order mark (which `reqwest`'s `text()` removes), for downloads such as the
     /// allowance CSV of issue 8. The answer's rules are checked like any other.
     pub async fn get_verbatim(&self, path: &str) -> Page {
-        let req = self.client.get(self.url(path)).build().unwrap();
-        let (method, url) = (req.method().to_string(), req.url().to_string());
-        let resp = self
-            .client
-            .execute(req)
-            .await
-            .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let bytes = resp.bytes().await.unwrap_or_default();
-        let page = Page {
-            method,
-            url,
-            status,
-            headers,
-            body: String::from_utf8(bytes.to_vec())
-                .unwrap_or_else(|e| panic!("GET {path}: not UTF-8: {e}")),
-        };
-        check_answer(&page);
+        let Download { mut page, bytes } = self.download(path).await;
+        page.body =
+            String::from_utf8(bytes).unwrap_or_else(|e| panic!("GET {path}: not UTF-8: {e}"));
         page
     }
 }
@@ -978,33 +964,6 @@ impl App {
     /// free-space threshold, the nightly backup directory the coordinator's card
     /// mentions); everything else as [`App::start`].
     pub async fn start_with_ops(ops: livret::config::Operations) -> App {
-        let dir = tempfile::tempdir().unwrap();
-        let acceptor = TcpListener::bind("127.0.0.1:0")
-            .into_acceptor()
-            .await
-            .unwrap();
-        let addr = *acceptor.local_addr()[0].as_socket_addr().unwrap();
-        let base = format!("http://localhost:{}", addr.port());
-        let clock = fixed_clock();
-        let mut config = config(dir.path(), addr, &base);
-        config.ops = ops;
-        let state = match livret::open(config, clock.clone()).await {
-            Ok(s) => s,
-            Err(e) => panic!("livret::open failed: {e}"),
-        };
-        let w = World::build(clock.today(), clock.zone());
-        state.store.seed(&w.seed).await.unwrap();
-        let app = livret::web::routes::routes(state.clone());
-        let server = tokio::spawn(async move {
-            let _ = poem::Server::new_with_acceptor(acceptor).run(app).await;
-        });
-        App {
-            base,
-            state,
-            clock,
-            w,
-            server,
-            _dir: dir,
-        }
+        App::start_configured(None, true, |config| config.ops = ops).await
     }
 }
